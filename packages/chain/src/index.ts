@@ -1,0 +1,2 @@
+/** @svkit/chain: see the README. */
+export {};

@@ -1,0 +1,2 @@
+/** @svkit/log: see the README. */
+export {};

@@ -1,0 +1,2 @@
+/** @svkit/procserv: see the README. */
+export {};

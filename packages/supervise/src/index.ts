@@ -1,0 +1,2 @@
+/** @svkit/supervise: see the README. */
+export {};

@@ -1,0 +1,5 @@
+/** System calls and process plumbing that Node lacks, for svkit programs. */
+export * from './libc.js';
+export * from './pathexec.js';
+export * from './user.js';
+export * from './inherited-fds.js';

@@ -1,0 +1,302 @@
+/**
+ * The one module that calls libc through koffi: the system calls Node does not offer
+ * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, prctl).
+ * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
+ */
+import koffi from 'koffi';
+import { constants } from 'node:os';
+import { errnoError } from '@svkit/diag';
+import { restoreInheritedFds } from './inherited-fds.js';
+
+const lib = koffi.load('libc.so.6');
+
+const errnoNames: Record<number, string> = {};
+for (const [name, num] of Object.entries(constants.errno)) errnoNames[num] ??= name;
+
+/** Throws the current errno as an Error with `code`, naming the failed call. */
+function fail(call: string, arg?: string): never {
+  const n = koffi.errno();
+  const code = errnoNames[n] ?? `E${n}`;
+  throw errnoError(code, arg === undefined ? call : `${call} '${arg}'`, -n);
+}
+
+/** Checks a libc return value: -1 means failure with errno set. */
+function check(r: number | bigint, call: string, arg?: string): number {
+  if (Number(r) === -1) fail(call, arg);
+  return Number(r);
+}
+
+const c = {
+  flock: lib.func('int flock(int fd, int op)'),
+  mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
+  pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
+  setsid: lib.func('int setsid()'),
+  setpgid: lib.func('int setpgid(int pid, int pgid)'),
+  getpgrp: lib.func('int getpgrp()'),
+  execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+  sigprocmask: lib.func('int sigprocmask(int how, const uint8_t *set, _Out_ uint8_t *old)'),
+  signal: lib.func('void *signal(int sig, void *handler)'),
+  fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
+  getrlimit: lib.func('int getrlimit(int res, _Out_ uint64_t *lim)'),
+  setrlimit: lib.func('int setrlimit(int res, const uint64_t *lim)'),
+  setuid: lib.func('int setuid(uint32_t uid)'),
+  setgid: lib.func('int setgid(uint32_t gid)'),
+  setgroups: lib.func('int setgroups(size_t n, const uint32_t *groups)'),
+  getgroups: lib.func('int getgroups(int n, _Out_ uint32_t *groups)'),
+  getgrouplist: lib.func('int getgrouplist(const char *user, uint32_t group, _Out_ uint32_t *groups, _Inout_ int *ngroups)'),
+  getpwnam: lib.func('void *getpwnam(const char *name)'),
+  syscall: lib.func('long syscall(long number, ...)'),
+  poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long n, int timeout)'),
+  waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+  prctl: lib.func('int prctl(int option, ...)'),
+  dup2: lib.func('int dup2(int from, int to)'),
+  close: lib.func('int close(int fd)'),
+  isatty: lib.func('int isatty(int fd)'),
+  umask: lib.func('uint32_t umask(uint32_t mask)'),
+};
+
+/** flock(2) operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** Applies or removes an advisory lock on an open file (EWOULDBLOCK when held and LOCK_NB). */
+export function flock(fd: number, op: number): void {
+  check(c.flock(fd, op), 'flock');
+}
+
+/** Creates a FIFO (named pipe) at `path` with `mode` (before umask). */
+export function mkfifo(path: string, mode: number): void {
+  check(c.mkfifo(path, mode), 'mkfifo', path);
+}
+
+/** pipe2 flag: close-on-exec. */
+export const O_CLOEXEC = 0o2000000;
+/** pipe2 flag: non-blocking. */
+export const O_NONBLOCK_FLAG = 0o4000;
+
+/** Creates a pipe; returns [readEnd, writeEnd]. */
+export function pipe2(flags = O_CLOEXEC): [number, number] {
+  const fds = new Int32Array(2);
+  check(c.pipe2(fds, flags), 'pipe2');
+  return [fds[0]!, fds[1]!];
+}
+
+/** Starts a new session (and process group); returns the session id. */
+export function setsid(): number {
+  return check(c.setsid(), 'setsid');
+}
+
+/** Moves process `pid` (0 = self) into process group `pgid` (0 = its own pid). */
+export function setpgid(pid: number, pgid: number): void {
+  check(c.setpgid(pid, pgid), 'setpgid');
+}
+
+/** The caller's process group id. */
+export function getpgrp(): number {
+  return c.getpgrp();
+}
+
+const F_GETFD = 1;
+const F_SETFD = 2;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const FD_CLOEXEC = 1;
+
+/** Sets or clears O_NONBLOCK on `fd`. */
+export function setNonBlocking(fd: number, on: boolean): void {
+  const fl = check(c.fcntl(fd, F_GETFL), 'fcntl');
+  const want = on ? fl | O_NONBLOCK_FLAG : fl & ~O_NONBLOCK_FLAG;
+  if (want !== fl) check(c.fcntl(fd, F_SETFL, 'int', want), 'fcntl');
+}
+
+/** Sets or clears FD_CLOEXEC on `fd`. */
+export function setCloseOnExec(fd: number, on: boolean): void {
+  const fl = check(c.fcntl(fd, F_GETFD), 'fcntl');
+  const want = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
+  if (want !== fl) check(c.fcntl(fd, F_SETFD, 'int', want), 'fcntl');
+}
+
+/** True when `fd` is open. */
+export function fdIsOpen(fd: number): boolean {
+  return c.fcntl(fd, F_GETFD) !== -1;
+}
+
+/** dup2(2). */
+export function dup2(from: number, to: number): void {
+  check(c.dup2(from, to), 'dup2');
+}
+
+/** close(2), ignoring errors. */
+export function closeQuiet(fd: number): void {
+  c.close(fd);
+}
+
+/** Sets the process umask; returns the previous one. */
+export function umask(mask: number): number {
+  return c.umask(mask);
+}
+
+/** Resets every signal to its default action and empties the signal mask (what a fresh exec expects). */
+export function resetSignals(): void {
+  for (let n = 1; n < 32; n++) {
+    if (n === 9 || n === 19) continue; // KILL, STOP cannot change
+    c.signal(n, null);
+  }
+  const empty = new Uint8Array(128);
+  check(c.sigprocmask(2 /* SIG_SETMASK */, empty, null), 'sigprocmask');
+}
+
+/**
+ * Replaces the process image: execve(2). Resets signal dispositions and mask first and clears
+ * O_NONBLOCK on fds 0-2 (Node may have set it) and passes on the inherited descriptors that Node
+ * marked close-on-exec. Returns only by throwing.
+ */
+export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): never {
+  const envp: (string | null)[] = [];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) envp.push(`${k}=${v}`);
+  envp.push(null);
+  for (const fd of [0, 1, 2]) {
+    try { setNonBlocking(fd, false); } catch { /* closed fd: leave it */ }
+  }
+  restoreInheritedFds(setCloseOnExec);
+  resetSignals();
+  c.execve(path, [...argv, null], envp);
+  fail('execve', path);
+}
+
+/** Resource numbers for get/setrlimit (Linux). */
+export const RLIMIT = {
+  CPU: 0, FSIZE: 1, DATA: 2, STACK: 3, CORE: 4, RSS: 5, NPROC: 6, NOFILE: 7, MEMLOCK: 8, AS: 9,
+} as const;
+/** The "unlimited" rlimit value. */
+export const RLIM_INFINITY = 0xffffffffffffffffn;
+
+/** Reads a resource limit: [soft, hard]. */
+export function getrlimit(res: number): [bigint, bigint] {
+  const lim = new BigUint64Array(2);
+  check(c.getrlimit(res, lim), 'getrlimit');
+  return [lim[0]!, lim[1]!];
+}
+
+/** Sets a resource limit. */
+export function setrlimit(res: number, soft: bigint, hard: bigint): void {
+  check(c.setrlimit(res, new BigUint64Array([soft, hard])), 'setrlimit');
+}
+
+/** setuid(2). */
+export function setuid(uid: number): void {
+  check(c.setuid(uid), 'setuid');
+}
+
+/** setgid(2). */
+export function setgid(gid: number): void {
+  check(c.setgid(gid), 'setgid');
+}
+
+/** setgroups(2): the supplementary group list becomes exactly `groups`. */
+export function setgroups(groups: number[]): void {
+  check(c.setgroups(groups.length, new Uint32Array(groups.length ? groups : [0])), 'setgroups');
+}
+
+/** The caller's supplementary groups. */
+export function getgroups(): number[] {
+  const buf = new Uint32Array(65536);
+  const n = check(c.getgroups(buf.length, buf), 'getgroups');
+  return [...buf.subarray(0, n)];
+}
+
+/** A user's account entry. */
+export interface Passwd {
+  name: string;
+  uid: number;
+  gid: number;
+  dir: string;
+  shell: string;
+}
+
+const passwdType = koffi.struct('svkit_passwd', {
+  pw_name: 'const char *',
+  pw_passwd: 'const char *',
+  pw_uid: 'uint32_t',
+  pw_gid: 'uint32_t',
+  pw_gecos: 'const char *',
+  pw_dir: 'const char *',
+  pw_shell: 'const char *',
+});
+
+/** Looks up a user by name through NSS (getpwnam); undefined when there is no such user. */
+export function getpwnam(name: string): Passwd | undefined {
+  const p = c.getpwnam(name);
+  if (!p) return undefined;
+  const s = koffi.decode(p, passwdType) as Record<string, string | number>;
+  return {
+    name: String(s.pw_name), uid: Number(s.pw_uid), gid: Number(s.pw_gid),
+    dir: String(s.pw_dir ?? ''), shell: String(s.pw_shell ?? ''),
+  };
+}
+
+/** All groups of `user` (primary `gid` first), as initgroups would set them. */
+export function getgrouplist(user: string, gid: number): number[] {
+  let size = 64;
+  for (;;) {
+    const buf = new Uint32Array(size);
+    const n = new Int32Array([size]);
+    const r = c.getgrouplist(user, gid, buf, n);
+    if (r !== -1) return [...buf.subarray(0, n[0]!)];
+    size = Math.max(size * 2, n[0]! + 1);
+  }
+}
+
+const SYS_pidfd_open = 434;
+const SYS_pidfd_send_signal = 424;
+
+/** Opens a pidfd for `pid` (Linux >= 5.3): a handle that cannot be confused by pid reuse. */
+export function pidfdOpen(pid: number): number {
+  return check(c.syscall(SYS_pidfd_open, 'int', pid, 'unsigned int', 0), 'pidfd_open');
+}
+
+/** Sends `sig` through a pidfd. */
+export function pidfdSendSignal(pidfd: number, sig: number): void {
+  check(c.syscall(SYS_pidfd_send_signal, 'int', pidfd, 'int', sig, 'void *', null, 'unsigned int', 0), 'pidfd_send_signal');
+}
+
+/** poll(2) with timeout 0 on many fds: returns the fds that are readable or hung up. */
+export function pollReadable(fds: number[]): number[] {
+  if (fds.length === 0) return [];
+  const buf = Buffer.alloc(8 * fds.length);
+  fds.forEach((fd, i) => {
+    buf.writeInt32LE(fd, i * 8);
+    buf.writeInt16LE(1 /* POLLIN */, i * 8 + 4);
+  });
+  check(c.poll(buf, fds.length, 0), 'poll');
+  const ready: number[] = [];
+  fds.forEach((fd, i) => {
+    if (buf.readInt16LE(i * 8 + 6) !== 0) ready.push(fd);
+  });
+  return ready;
+}
+
+/** Result of a non-blocking waitpid. */
+export interface WaitResult {
+  pid: number;
+  status: number;
+}
+
+/** waitpid(pid, WNOHANG): undefined when nothing changed; throws ECHILD when no such child. */
+export function waitpidNoHang(pid: number): WaitResult | undefined {
+  const st = new Int32Array(1);
+  const r = check(c.waitpid(pid, st, 1 /* WNOHANG */), 'waitpid');
+  return r === 0 ? undefined : { pid: r, status: st[0]! };
+}
+
+/** Makes the caller a child subreaper: orphaned descendants are reparented to it. */
+export function setChildSubreaper(): void {
+  check(c.prctl(36 /* PR_SET_CHILD_SUBREAPER */, 'unsigned long', 1), 'prctl');
+}
+
+/** True when `fd` is a terminal. */
+export function isatty(fd: number): boolean {
+  return c.isatty(fd) === 1;
+}

@@ -1,0 +1,2 @@
+/** TAI64N timestamps, daemontools-compatible. */
+export * from './tai64.js';
