@@ -151,9 +151,9 @@ export function resetSignals(): void {
 /**
  * Replaces the process image: execve(2). Resets signal dispositions and mask first and clears
  * O_NONBLOCK on fds 0-2 (Node may have set it) and passes on the inherited descriptors that Node
- * marked close-on-exec. Returns only by throwing.
+ * marked close-on-exec. `lastStep` runs just before the execve call itself. Returns only by throwing.
  */
-export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): never {
+export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, lastStep?: () => void): never {
   const envp: (string | null)[] = [];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) envp.push(`${k}=${v}`);
   envp.push(null);
@@ -162,7 +162,9 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): ne
   }
   restoreInheritedFds(setCloseOnExec);
   resetSignals();
-  c.execve(path, [...argv, null], envp);
+  const args = [...argv, null];
+  lastStep?.(); // e.g. setrlimit: as late as possible, so that Node itself does not run under the new limits
+  c.execve(path, args, envp);
   fail('execve', path);
 }
 

@@ -1,0 +1,52 @@
+/**
+ * fghack CHILD: an anti-backgrounding tool. Runs CHILD with 30 extra descriptors writing to a pipe,
+ * reads and discards the pipe until every holder (CHILD and anything it forked) has closed it,
+ * then exits with CHILD's exit code (111 "child crashed" when it died from a signal).
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { closeQuiet, pipe2, resolveOnPath } from '@svkit/sys';
+
+const EXTRA_FDS = 30;
+
+/** Runs fghack: resolves with the exit code once the child has exited and the pipe is closed. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('fghack', io, async (e) => {
+    if (argv.length < 1) return e.dieUsage('fghack child');
+    let path: string;
+    try {
+      path = resolveOnPath(argv[0]!, io.env);
+    } catch (err) {
+      return e.dieSys(`unable to run ${argv[0]}`, err);
+    }
+    let r: number;
+    let w: number;
+    try {
+      [r, w] = pipe2();
+    } catch (err) {
+      return e.dieSys('unable to create pipe', err);
+    }
+    const child = spawn(path, argv.slice(1), {
+      argv0: argv[0],
+      env: io.env,
+      stdio: ['inherit', 'inherit', 'inherit', ...new Array<number>(EXTRA_FDS).fill(w)],
+    });
+    closeQuiet(w);
+    const drained = new Promise<void>((res) => {
+      const s = createReadStream('', { fd: r, highWaterMark: 4096 });
+      s.on('data', () => { /* discarded */ });
+      s.on('close', () => res());
+      s.on('error', () => res());
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err?: Error }>((res) => {
+      child.once('error', (err) => res({ code: null, signal: null, err }));
+      child.once('exit', (code, signal) => res({ code, signal }));
+    });
+    const st = await exited;
+    if (st.err) return e.dieSys(`unable to run ${argv[0]}`, st.err);
+    await drained;
+    if (st.code === null) return e.die(111, 'child crashed');
+    return st.code;
+  });
+}

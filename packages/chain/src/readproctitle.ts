@@ -1,0 +1,27 @@
+/**
+ * readproctitle L... D: keeps the tail of its input in its own command line (process title), so
+ * that `ps` shows the latest errors; D (at least five characters, usually dots) is the window.
+ */
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { DotTail } from './dot-tail.js';
+
+/** Runs readproctitle until end of input; exit 100 (silently, as 0.76) when D is missing or short. */
+export function main(argv: string[], io: Io = processIo, input: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  return runMain('readproctitle', io, async () => {
+    const d = argv[argv.length - 1];
+    if (d === undefined || Buffer.byteLength(d) < 5) return 100;
+    const prefix = [process.argv[1] ?? 'readproctitle', ...argv.slice(0, -1)].join(' ') + ' ';
+    const tail = new DotTail(Buffer.byteLength(d));
+    const show = () => { process.title = prefix + tail.toString(); };
+    show();
+    await new Promise<void>((res) => {
+      input.on('data', (chunk: Buffer | string) => {
+        tail.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        show();
+      });
+      input.on('end', () => res());
+      input.on('error', () => res());
+    });
+    return 0;
+  });
+}

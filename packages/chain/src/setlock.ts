@@ -1,0 +1,45 @@
+/** setlock [-nNxX] FILE CHILD: runs CHILD holding an exclusive flock on FILE (passed on as an open fd). */
+import { constants, openSync } from 'node:fs';
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { flock, LOCK_EX, LOCK_NB, setCloseOnExec } from '@svkit/sys';
+import { getopt } from './getopt.js';
+import { execChild } from './child-exec.js';
+
+const USAGE = 'setlock [ -nNxX ] file program [ arg ... ]';
+
+/** Runs setlock; returns only on failure (or 0 with -x when the file cannot be opened or locked). */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('setlock', io, (e) => {
+    const parsed = getopt(argv, 'nNxX');
+    if (!parsed.ok) {
+      io.err(`setlock: ${parsed.message}\n`);
+      return e.dieUsage(USAGE);
+    }
+    let wait = true;
+    let quietFail = false;
+    for (const { opt } of parsed.opts) {
+      if (opt === 'n') wait = false;
+      else if (opt === 'N') wait = true;
+      else if (opt === 'x') quietFail = true;
+      else if (opt === 'X') quietFail = false;
+    }
+    const [file, ...child] = parsed.rest;
+    if (file === undefined || child.length === 0) return e.dieUsage(USAGE);
+    let fd: number;
+    try {
+      // as 0.76: write-only, append, create 0600, non-blocking open (a FIFO without reader fails)
+      fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+    } catch (err) {
+      if (quietFail) return 0;
+      return e.dieSys(`unable to open ${file}`, err);
+    }
+    try {
+      flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+    } catch (err) {
+      if (quietFail) return 0;
+      return e.dieSys(`unable to lock ${file}`, err);
+    }
+    setCloseOnExec(fd, false); // Node opens everything close-on-exec: the child must inherit the lock
+    return execChild(e, child, io.env);
+  });
+}

@@ -1,0 +1,25 @@
+/** setuidgid ACCOUNT CHILD: runs CHILD as ACCOUNT (its uid, primary gid and its groups only). */
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { getgrouplist, getpwnam, setgid, setgroups, setuid } from '@svkit/sys';
+import { execChild } from './child-exec.js';
+
+/** Runs setuidgid; returns only on failure. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('setuidgid', io, (e) => {
+    if (argv.length < 2) return e.dieUsage('setuidgid account child');
+    const pw = getpwnam(argv[0]!);
+    if (!pw) return e.die(111, `unknown account ${argv[0]}`);
+    try {
+      setgroups(getgrouplist(pw.name, pw.gid));
+      setgid(pw.gid);
+    } catch (err) {
+      return e.dieSys('unable to setgid', err);
+    }
+    try {
+      setuid(pw.uid);
+    } catch (err) {
+      return e.dieSys('unable to setuid', err);
+    }
+    return execChild(e, argv.slice(1), io.env);
+  });
+}

@@ -1,0 +1,74 @@
+/** softlimit [-adlmscfoprt N] CHILD: runs CHILD with lowered soft resource limits ('=' means the hard limit). */
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { getrlimit, RLIM_INFINITY, RLIMIT, setrlimit } from '@svkit/sys';
+import { getopt } from './getopt.js';
+import { execChild } from './child-exec.js';
+
+const USAGE =
+  'softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] ' +
+  '[-o openfiles] [-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child';
+
+/** Which resources each option sets (-m is -d -s -l -a at once). */
+const RESOURCES: Record<string, number[]> = {
+  a: [RLIMIT.AS],
+  c: [RLIMIT.CORE],
+  d: [RLIMIT.DATA],
+  f: [RLIMIT.FSIZE],
+  l: [RLIMIT.MEMLOCK],
+  m: [RLIMIT.DATA, RLIMIT.STACK, RLIMIT.MEMLOCK, RLIMIT.AS],
+  o: [RLIMIT.NOFILE],
+  p: [RLIMIT.NPROC],
+  r: [RLIMIT.RSS],
+  s: [RLIMIT.STACK],
+  t: [RLIMIT.CPU],
+};
+
+/** Parses a limit: '=' is unlimited (then clamped to the hard limit), else a decimal number. */
+export function parseLimit(text: string): bigint | undefined {
+  if (text === '=') return RLIM_INFINITY;
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n >= RLIM_INFINITY ? undefined : n;
+}
+
+/** Runs softlimit; returns only on failure. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('softlimit', io, (e) => {
+    const parsed = getopt(argv, 'a:c:d:f:l:m:o:p:r:s:t:');
+    if (!parsed.ok) {
+      io.err(`softlimit: ${parsed.message}\n`);
+      return e.dieUsage(USAGE);
+    }
+    const wanted = new Map<number, bigint>(); // later options win, as in 0.76
+    for (const { opt, value } of parsed.opts) {
+      const n = parseLimit(value!);
+      if (n === undefined) return e.dieUsage(USAGE);
+      for (const res of RESOURCES[opt]!) {
+        wanted.delete(res);
+        wanted.set(res, n);
+      }
+    }
+    if (parsed.rest.length === 0) return e.dieUsage(USAGE);
+    const plan: Array<[number, bigint, bigint]> = [];
+    for (const [res, n] of wanted) {
+      let hard: bigint;
+      try {
+        hard = getrlimit(res)[1];
+      } catch (err) {
+        return e.dieSys('getrlimit failed', err);
+      }
+      plan.push([res, n > hard ? hard : n, hard]);
+    }
+    // applied just before execve, so that this Node process never runs under e.g. a 5 MB address space
+    const apply = () => {
+      for (const [res, soft, hard] of plan) {
+        try {
+          setrlimit(res, soft, hard);
+        } catch (err) {
+          e.dieSys('setrlimit failed', err);
+        }
+      }
+    };
+    return execChild(e, parsed.rest, io.env, apply);
+  });
+}
