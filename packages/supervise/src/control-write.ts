@@ -1,0 +1,15 @@
+/** Sends control letters to a running supervise through DIR/supervise/control. */
+import { closeSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTROL } from './layout.js';
+import { openFifoWriter } from './fifo-open.js';
+
+/** Writes `letters` to DIR/supervise/control in one write; throws ENXIO when supervise is not running. */
+export function writeControl(dir: string, letters: string): void {
+  const fd = openFifoWriter(join(dir, CONTROL));
+  try {
+    writeSync(fd, Buffer.from(letters, 'latin1'));
+  } finally {
+    closeSync(fd);
+  }
+}

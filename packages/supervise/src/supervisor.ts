@@ -1,0 +1,590 @@
+/**
+ * One supervised service: owns DIR/supervise (lock, control and ok FIFOs, status), runs ./run,
+ * restarts it, obeys control letters. Used alone by `supervise` and many times in-process by
+ * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { errnoError, errnoText, type Io } from '@svkit/diag';
+import { flock, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
+import { now, type Instant } from '@svkit/tai64';
+import {
+  ADOPT, CONTROL, DOWN, LOCK, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, OK, STATE_JSON, STATE_JSON_NEW,
+  SUPERVISE_DIR, type Want,
+} from './layout.js';
+import { writeAtomic, readStatus, writeStatus } from './status-file.js';
+import { procStartTime } from './proc-identity.js';
+import { watchExit, type Adopted } from './adopt-watch.js';
+import { readServiceConfig, type ServiceConfig } from './service-config.js';
+import { TABLE, type Event, type ExitHow, type State } from './supervisor-table.js';
+import { letterEvent } from './control-letters.js';
+
+/** A failure to set up a service directory: `what` is the daemontools-style "unable to ..." text. */
+export class SuperviseError extends Error {
+  constructor(readonly what: string, readonly reason: unknown) {
+    super(`${what}: ${errnoText(reason)}`);
+  }
+}
+
+/** What the owner of a supervisor provides. */
+export interface SupervisorOptions {
+  /** The service directory as the user named it (used in messages). */
+  dir: string;
+  /** Program name for messages. */
+  prog?: string;
+  io: Io;
+  /** fds for the child's stdin, stdout, stderr ('inherit' = the supervisor's own). */
+  stdio?: [number | 'inherit', number | 'inherit', number | 'inherit'];
+  /** Called once when the supervisor has closed (after `svc -x`, or `close()`). */
+  onClose?: () => void;
+  /** Called whenever ./run starts or exits (pid 0), for owners that track children. */
+  onPid?: (pid: number, previous: number) => void;
+}
+
+/** svkit's extra status beside the 18-byte file: read by `svstat` and `svstat --json`. */
+export interface ExtraState {
+  state: State;
+  pid: number;
+  want: 'up' | 'down' | 'once';
+  since: number; // unix ms of the last pid change
+  ready: boolean;
+  readySince: number | null;
+  lastExit: { code: number | null; signal: string | null; at: number } | null;
+  restarts: number;
+  quickDeaths: number;
+  gaveUp: boolean;
+  nextStart: number | null;
+}
+
+const SIGNUM = osConstants.signals as Record<string, number>;
+
+/** One supervised service directory. */
+export class Supervisor {
+  readonly dir: string;
+  readonly abs: string;
+  private readonly io: Io;
+  private readonly prog: string;
+  state: State = 'down';
+  pid = 0;
+  paused = false;
+  want: Want = 'u';
+  exitFlag = false;
+  private when: Instant = now();
+  private child: ChildProcess | undefined;
+  private adopted: Adopted | undefined;
+  private finishChild: ChildProcess | undefined;
+  private lockFd = -1;
+  private controlWriteFd = -1;
+  private okFd = -1;
+  private control: Socket | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private lastStart = 0; // ms
+  private config: ServiceConfig | undefined;
+  private closed = false;
+  private extra: ExtraState;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.dir = opts.dir;
+    this.abs = resolve(opts.dir);
+    this.io = opts.io;
+    this.prog = opts.prog ?? 'supervise';
+    this.extra = {
+      state: 'down', pid: 0, want: 'up', since: Date.now(), ready: false, readySince: null, lastExit: null,
+      restarts: 0, quickDeaths: 0, gaveUp: false, nextStart: null,
+    };
+  }
+
+  /** Sets up DIR/supervise (as daemontools 0.76) and starts the service unless `down` exists; throws SuperviseError. */
+  open(): void {
+    let st: Stats;
+    try {
+      st = statSync(this.abs);
+    } catch (e) {
+      throw new SuperviseError(`unable to chdir to ${this.dir}`, e);
+    }
+    if (!st.isDirectory()) throw new SuperviseError(`unable to chdir to ${this.dir}`, errnoError('ENOTDIR', this.dir));
+    let wantDown = false;
+    try {
+      statSync(join(this.abs, DOWN));
+      wantDown = true;
+    } catch { /* no down file */ }
+    this.want = wantDown ? 'd' : 'u';
+    try {
+      mkdirSync(join(this.abs, SUPERVISE_DIR), { mode: MODE_SUPERVISE_DIR });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new SuperviseError(`unable to mkdir ${this.dir}/${SUPERVISE_DIR}`, e);
+    }
+    try {
+      this.lockFd = openSync(join(this.abs, LOCK), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, MODE_LOCK);
+      flock(this.lockFd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      this.releaseFds();
+      throw new SuperviseError(`unable to acquire ${this.dir}/${LOCK}`, e);
+    }
+    try {
+      const controlRead = this.openFifo(CONTROL, constants.O_RDONLY | constants.O_NONBLOCK);
+      this.controlWriteFd = openSync(join(this.abs, CONTROL), constants.O_WRONLY | constants.O_NONBLOCK);
+      this.okFd = this.openFifo(OK, constants.O_RDONLY | constants.O_NONBLOCK);
+      this.control = new Socket({ fd: controlRead, readable: true, writable: false });
+      this.control.on('data', (d: Buffer) => this.onControl(d));
+      this.control.on('error', (e) => this.warn(`unable to read ${this.dir}/${CONTROL}: ${errnoText(e)}`));
+    } catch (e) {
+      this.releaseFds();
+      throw e;
+    }
+    if (!this.tryAdopt()) {
+      this.writeStatus();
+      if (this.want === 'u') this.dispatch('u');
+    }
+  }
+
+  /** Creates (if needed) and opens a FIFO under DIR; replaces a non-FIFO left there. */
+  private openFifo(rel: string, flags: number): number {
+    const path = join(this.abs, rel);
+    try {
+      mkfifo(path, MODE_FIFO);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new SuperviseError(`unable to mkfifo ${this.dir}/${rel}`, e);
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, flags);
+    } catch (e) {
+      throw new SuperviseError(`unable to open ${this.dir}/${rel}`, e);
+    }
+    if (!fstatSync(fd).isFIFO()) {
+      closeSync(fd);
+      this.warn(`${this.dir}/${rel} is not a FIFO: replacing it`);
+      try {
+        unlinkSync(path);
+        mkfifo(path, MODE_FIFO);
+        fd = openSync(path, flags);
+      } catch (e) {
+        throw new SuperviseError(`unable to mkfifo ${this.dir}/${rel}`, e);
+      }
+    }
+    return fd;
+  }
+
+  /** Feeds one event through the table; a failing action warns and never escapes. */
+  dispatch(ev: Event, arg?: unknown): void {
+    if (this.closed) return;
+    try {
+      TABLE[this.state][ev](this, arg);
+    } catch (e) {
+      this.warn(`${this.dir}: ${ev} in state ${this.state} failed: ${errnoText(e)}`);
+    }
+  }
+
+  private onControl(d: Buffer): void {
+    for (const byte of d) {
+      const e = letterEvent(byte);
+      if (e) this.dispatch(e.event, e.signal);
+    }
+  }
+
+  // ---- actions used by the table -------------------------------------------------------------
+
+  /** Records the wish; 'u' from the operator also forgives earlier quick deaths. */
+  setWant(w: Want): void {
+    if (w === 'u') {
+      this.extra.quickDeaths = 0;
+      this.extra.gaveUp = false;
+    }
+    if (this.want !== w) {
+      this.want = w;
+      this.writeStatus();
+    } else if (w === 'u') {
+      this.writeExtra();
+    }
+  }
+
+  /** Plans the next start: at once after a long run, else after the restart delay or backoff. */
+  scheduleStart(): void {
+    const cfg = (this.config = readServiceConfig(this.abs));
+    const sinceStart = Date.now() - this.lastStart;
+    let delay = Math.max(0, cfg.restartDelay - sinceStart);
+    if (this.extra.quickDeaths > 1 && cfg.restartFactor > 1) {
+      const backoff = cfg.restartDelay * cfg.restartFactor ** (this.extra.quickDeaths - 1);
+      delay = Math.min(cfg.restartMaxDelay, backoff);
+    }
+    this.state = 'starting';
+    this.extra.nextStart = Date.now() + delay;
+    this.startTimer = setTimeout(() => {
+      this.startTimer = undefined;
+      this.dispatch('start-timer');
+    }, delay);
+    this.writeExtra();
+  }
+
+  /** Cancels a planned start: the service stays down. */
+  cancelStart(): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = undefined;
+    this.extra.nextStart = null;
+    this.state = 'down';
+    this.writeExtra();
+  }
+
+  /** Starts ./run (argv ["./run"], cwd DIR, inherited environment). */
+  spawnRun(): void {
+    const cfg = (this.config ??= readServiceConfig(this.abs));
+    const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+    const stdio: StdioOptions = [...std];
+    if (cfg.notificationFd !== undefined) {
+      while (stdio.length < cfg.notificationFd) stdio.push('ignore');
+      stdio.push('pipe');
+    }
+    this.lastStart = Date.now();
+    this.extra.nextStart = null;
+    this.extra.ready = false;
+    this.extra.readySince = null;
+    let child: ChildProcess;
+    try {
+      child = spawn('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid });
+    } catch (e) {
+      this.startFailed(e);
+      return;
+    }
+    if (child.pid === undefined) {
+      child.once('error', (e) => this.startFailed(e));
+      return;
+    }
+    this.child = child;
+    this.setPid(child.pid);
+    this.state = 'up';
+    this.paused = false;
+    this.writeStatus();
+    this.writeAdopt();
+    child.once('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.dispatch('child-exit', { code, signal } satisfies ExitHow);
+    });
+    child.on('error', (e) => this.warn(`${this.dir}: ${errnoText(e)}`));
+    if (cfg.notificationFd !== undefined) this.watchReadiness(child, cfg.notificationFd);
+  }
+
+  /** ./run could not be executed: report as daemontools does, and try again later. */
+  private startFailed(e: unknown): void {
+    this.io.err(`${this.prog}: fatal: unable to start ${this.dir}/run: ${errnoText(e)}\n`);
+    this.state = 'up'; // as if the child had started and exited at once
+    this.onChildExit({ code: 111, signal: null });
+  }
+
+  private watchReadiness(child: ChildProcess, fd: number): void {
+    const s = child.stdio[fd] as Socket | null | undefined;
+    if (!s) return;
+    const onData = (d: Buffer): void => {
+      if (d.includes(0x0a)) {
+        s.off('data', onData);
+        s.destroy();
+        if (this.child === child) this.dispatch('ready');
+      }
+    };
+    s.on('data', onData);
+    s.on('error', () => {});
+  }
+
+  /** The service said it is ready. */
+  markReady(): void {
+    this.extra.ready = true;
+    this.extra.readySince = Date.now();
+    this.writeExtra();
+  }
+
+  /** svc -d: the down signal (and CONT so a paused service can act on it); arms timeout-kill. */
+  stop(): void {
+    const cfg = (this.config ??= readServiceConfig(this.abs));
+    this.sendSignal(cfg.downSignal);
+    this.sendSignal('SIGCONT');
+    this.paused = false;
+    this.writeStatus();
+    if (this.state === 'up') {
+      this.state = 'stopping';
+      this.writeExtra();
+      if (cfg.timeoutKill > 0) {
+        this.armKillTimer(cfg.timeoutKill);
+      }
+    }
+  }
+
+  /** timeout-kill expired while stopping: SIGKILL the service (its process group under setsid). */
+  killAfterTimeout(): void {
+    if (this.config?.setsid) this.killGroup();
+    else this.sendSignal('SIGKILL');
+  }
+
+  /** svc -p. */
+  pause(): void {
+    this.sendSignal('SIGSTOP');
+    this.paused = true;
+    this.writeStatus();
+  }
+
+  /** svc -c. */
+  resume(): void {
+    this.sendSignal('SIGCONT');
+    this.paused = false;
+    this.writeStatus();
+  }
+
+  /** svc -h -a -i -t -k -1 -2 -q: send the signal; status unchanged. */
+  signal(sig: NodeJS.Signals): void {
+    this.sendSignal(sig);
+  }
+
+  /** svc -K: SIGKILL to the service's process group (its own group under setsid), else to the service. */
+  killGroup(): void {
+    if (!this.pid) return;
+    if (this.config?.setsid) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+        return;
+      } catch { /* group already gone: fall through to the pid */ }
+    }
+    this.sendSignal('SIGKILL');
+  }
+
+  /** svc -x: leave once the service is down. */
+  setExitFlag(): void {
+    this.exitFlag = true;
+  }
+
+  /** Leaves now (service is down): releases everything. */
+  exitNow(): void {
+    this.close();
+  }
+
+  /** ./run exited: record it, run ./finish if any, then restart or stay down. */
+  onChildExit(how: ExitHow): void {
+    this.clearKillTimer();
+    const ranFor = Date.now() - this.lastStart;
+    this.extra.lastExit = { code: how.code, signal: how.signal, at: Date.now() };
+    const cfg = (this.config ??= readServiceConfig(this.abs));
+    if (ranFor < cfg.quickDeath) this.extra.quickDeaths++;
+    else this.extra.quickDeaths = 0;
+    this.adopted?.cancel();
+    this.adopted = undefined;
+    this.setPid(0);
+    this.paused = false;
+    this.extra.ready = false;
+    this.extra.readySince = null;
+    this.removeAdopt();
+    this.writeStatus();
+    if (cfg.hasFinish) this.runFinish(how, cfg);
+    else this.afterRun();
+  }
+
+  private runFinish(how: ExitHow, cfg: ServiceConfig): void {
+    const code = how.signal ? 256 : (how.code ?? 256);
+    const sig = how.signal ? String(SIGNUM[how.signal] ?? 0) : '0';
+    this.state = 'finishing';
+    this.writeExtra();
+    let fin: ChildProcess;
+    try {
+      const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+      fin = spawn('./finish', [String(code), sig], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: cfg.setsid });
+    } catch (e) {
+      this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
+      this.afterRun();
+      return;
+    }
+    this.finishChild = fin;
+    let done = false;
+    const end = (): void => {
+      if (done) return;
+      done = true;
+      this.finishChild = undefined;
+      this.clearKillTimer();
+      this.dispatch('finish-exit');
+    };
+    fin.once('error', (e) => {
+      this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
+      end();
+    });
+    fin.once('exit', end);
+    if (cfg.timeoutFinish > 0) this.armKillTimer(cfg.timeoutFinish);
+  }
+
+  /** timeout-finish expired (or svc -K while finishing): SIGKILL ./finish. */
+  killFinish(): void {
+    try { this.finishChild?.kill('SIGKILL'); } catch { /* gone */ }
+  }
+
+  /** After ./run (and ./finish): leave if asked, restart if wanted and allowed, else stay down. */
+  afterRun(): void {
+    this.state = 'down';
+    if (this.exitFlag) {
+      this.writeExtra();
+      this.close();
+      return;
+    }
+    const cfg = (this.config ??= readServiceConfig(this.abs));
+    if (cfg.maxQuickDeaths > 0 && this.extra.quickDeaths >= cfg.maxQuickDeaths) {
+      this.extra.gaveUp = true;
+      this.warn(`${this.dir}: gave up after ${this.extra.quickDeaths} quick deaths in a row (svc -u to retry)`);
+      this.writeExtra();
+      return;
+    }
+    if (this.want === 'u') {
+      this.extra.restarts++;
+      this.config = undefined; // re-read the files before the next start
+      this.scheduleStart();
+    } else {
+      this.writeExtra();
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private sendSignal(sig: NodeJS.Signals): void {
+    if (!this.pid) return;
+    try {
+      if (this.adopted) pidfdSendSignal(this.adopted.pidfd, SIGNUM[sig]!);
+      else process.kill(this.pid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') this.warn(`unable to signal ${this.dir}: ${errnoText(e)}`);
+    }
+  }
+
+  private armKillTimer(ms: number): void {
+    this.clearKillTimer();
+    this.killTimer = setTimeout(() => {
+      this.killTimer = undefined;
+      this.dispatch('kill-timer');
+    }, ms);
+  }
+
+  private clearKillTimer(): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+  }
+
+  private setPid(pid: number): void {
+    const prev = this.pid;
+    this.pid = pid;
+    this.when = now();
+    this.extra.since = Date.now();
+    if (prev !== pid) this.opts.onPid?.(pid, prev);
+  }
+
+  /** The status record's wish as svkit's extra state names it. */
+  private wantName(): ExtraState['want'] {
+    return this.want === 'u' ? 'up' : this.want === 'd' ? 'down' : 'once';
+  }
+
+  /** Writes supervise/status (18 bytes) and the extra state. */
+  writeStatus(): void {
+    if (this.closed) return;
+    try {
+      writeStatus(this.abs, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
+    } catch (e) {
+      this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
+    }
+    this.writeExtra();
+  }
+
+  private writeExtra(): void {
+    if (this.closed) return;
+    this.extra.state = this.state;
+    this.extra.pid = this.pid;
+    this.extra.want = this.wantName();
+    try {
+      writeAtomic(join(this.abs, STATE_JSON_NEW), join(this.abs, STATE_JSON), Buffer.from(JSON.stringify(this.extra) + '\n'), 0o644);
+    } catch (e) {
+      this.warn(`unable to write ${this.dir}/${STATE_JSON}: ${errnoText(e)}`);
+    }
+  }
+
+  /** Extra state for svstat --json and tests. */
+  extraState(): Readonly<ExtraState> {
+    return { ...this.extra, state: this.state, pid: this.pid, want: this.wantName() };
+  }
+
+  private writeAdopt(): void {
+    const st = procStartTime(this.pid);
+    if (st === undefined) return;
+    try {
+      writeFileSync(join(this.abs, ADOPT), `${this.pid} ${st}\n`, { mode: 0o600 });
+    } catch { /* adoption is a bonus */ }
+  }
+
+  private removeAdopt(): void {
+    try { unlinkSync(join(this.abs, ADOPT)); } catch { /* none */ }
+  }
+
+  /**
+   * After a restart of the supervisor: if the status names a live process that we started
+   * (same pid and kernel start time as recorded in supervise/adopt), take it over without a restart.
+   */
+  private tryAdopt(): boolean {
+    let pid: number;
+    let recorded: string[];
+    try {
+      pid = readStatus(this.abs).pid;
+      recorded = readFileSync(join(this.abs, ADOPT), 'latin1').trim().split(' ');
+    } catch {
+      return false;
+    }
+    if (!pid || recorded[0] !== String(pid) || procStartTime(pid) !== recorded[1]) {
+      this.removeAdopt();
+      return false;
+    }
+    try {
+      this.adopted = watchExit(pid, () => this.dispatch('child-exit', { code: null, signal: null } satisfies ExitHow));
+    } catch {
+      return false;
+    }
+    this.pid = pid;
+    try {
+      this.when = readStatus(this.abs).when;
+    } catch { /* keep now */ }
+    this.lastStart = Date.now();
+    this.state = 'up';
+    this.config = readServiceConfig(this.abs);
+    this.writeStatus();
+    this.opts.onPid?.(pid, 0);
+    return true;
+  }
+
+  /** Adopted process, if any (its pid), for owners that pair it with a logger. */
+  get adoptedPid(): number | undefined {
+    return this.adopted ? this.pid : undefined;
+  }
+
+  private releaseFds(): void {
+    this.control?.destroy();
+    this.control = undefined;
+    for (const fd of [this.controlWriteFd, this.okFd, this.lockFd]) {
+      if (fd >= 0) {
+        try { closeSync(fd); } catch { /* already closed */ }
+      }
+    }
+    this.controlWriteFd = this.okFd = this.lockFd = -1;
+  }
+
+  /** Releases the directory (FIFOs, lock) without touching a running service; calls onClose once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.clearKillTimer();
+    this.adopted?.cancel();
+    this.releaseFds();
+    this.opts.onClose?.();
+  }
+
+  /** True once closed. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private warn(msg: string): void {
+    this.io.err(`${this.prog}: warning: ${msg}\n`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * svc [-udopchaitkx12qK] [-w u|U|d|D] [-T ms] DIR...: sends control letters to each DIR's supervise
+ * (daemontools 0.76: duplicates dropped, first-seen order, one write; warns per DIR and goes on,
+ * exit 0). svkit adds -1 -2 -q (USR1 USR2 QUIT), -K (SIGKILL the process group), and -w to wait
+ * until every DIR is up (u), up and ready (U), down (d) or down with ./finish done (D), at most
+ * -T ms (exit 111 on timeout).
+ */
+import { statSync } from 'node:fs';
+import { errnoError, errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { writeControl } from './control-write.js';
+import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from './layout.js';
+import { waitAll, type WaitFor } from './wait-state.js';
+
+const USAGE =
+  'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill\n' +
+  'svkit adds: 1 usr1, 2 usr2, q quit, K kill process group, -w u|U|d|D wait until up|ready|down|finished, -T ms timeout';
+
+/** Entry point of `svc`. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('svc', io, async (e) => {
+    const letters = CONTROL_LETTERS_076 + CONTROL_LETTERS_EXTRA;
+    let cmds = '';
+    let wait: WaitFor | undefined;
+    let timeout = 0;
+    let i = 0;
+    const bad = (msg: string): never => {
+      io.err(`svc: ${msg}\n`);
+      return e.dieUsage(USAGE, true);
+    };
+    for (; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--') { i++; break; }
+      if (!a.startsWith('-') || a === '-') break;
+      for (let j = 1; j < a.length; j++) {
+        const ch = a[j]!;
+        if (ch === 'w' || ch === 'T') {
+          const val = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
+          if (val === undefined) bad(`option requires an argument -- ${ch}`);
+          if (ch === 'w') {
+            if (!/^[uUdD]$/.test(val!)) bad(`-w takes u, U, d or D, not ${val}`);
+            wait = val as WaitFor;
+          } else {
+            if (!/^\d+$/.test(val!)) bad(`-T takes milliseconds, not ${val}`);
+            timeout = Number(val);
+          }
+          break;
+        }
+        if (!letters.includes(ch)) bad(`illegal option -- ${ch}`);
+        if (!cmds.includes(ch)) cmds += ch;
+      }
+    }
+    const dirs = argv.slice(i);
+    const reachable: string[] = [];
+    for (const dir of dirs) {
+      try {
+        if (!statSync(dir).isDirectory()) throw errnoError('ENOTDIR', dir);
+      } catch (err) {
+        e.warn(`unable to chdir to ${dir}: ${errnoText(err)}`);
+        continue;
+      }
+      if (cmds) {
+        try {
+          writeControl(dir, cmds);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          const why = code === 'ENXIO' ? 'supervise not running' : code === 'ENOTFIFO' ? 'supervise/control is not a FIFO' : errnoText(err);
+          e.warn(`unable to control ${dir}: ${why}`);
+          continue;
+        }
+      }
+      reachable.push(dir);
+    }
+    if (!wait) return 0;
+    const missed = await waitAll(reachable, wait, timeout);
+    for (const [dir, why] of missed) e.warn(`timed out waiting for ${dir}: ${why}`);
+    return missed.size === 0 && reachable.length === dirs.length ? 0 : 111;
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * svstat DIR...: one line per directory, `DIR: up (pid P) N seconds[, ...]` or `DIR: down N seconds[, ...]`,
+ * word for word as daemontools 0.76 (errors after `DIR: ` too); always exits 0.
+ * `svstat --json DIR...` prints one JSON array with svkit's full state of every directory.
+ */
+import { processIo, runMain, type Io } from '@svkit/diag';
+import { serviceStatus, StatusError } from './service-status.js';
+import { formatStatusLine } from './svstat-format.js';
+import { statusJson } from './svstat-json.js';
+
+/** Entry point of `svstat`. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('svstat', io, (e) => {
+    let dirs = argv;
+    let json = false;
+    if (dirs[0] === '--json') {
+      json = true;
+      dirs = dirs.slice(1);
+    } else if (dirs[0] === '--') {
+      dirs = dirs.slice(1);
+    } else if (dirs[0]?.startsWith('-') && dirs[0] !== '-') {
+      e.dieUsage('svstat [--json] dir [dir ...]');
+    }
+    const nowSec = Date.now() / 1000;
+    if (json) {
+      io.out(JSON.stringify(dirs.map((d) => statusJson(d, nowSec)), null, 2) + '\n');
+      return 0;
+    }
+    for (const dir of dirs) {
+      let line: string;
+      try {
+        line = formatStatusLine(serviceStatus(dir), nowSec);
+      } catch (err) {
+        if (!(err instanceof StatusError)) throw err;
+        line = err.text;
+      }
+      io.out(`${dir}: ${line}\n`);
+    }
+    return 0;
+  });
+}
