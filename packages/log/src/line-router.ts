@@ -1,0 +1,142 @@
+/**
+ * multilog's per-line work: optional timestamp, the select/deselect patterns (on the first 1000
+ * bytes), alerts, status files, and routing each line to the selected log directories. Works on whole
+ * input chunks: lines are found with indexOf and copied in slices; a line's head is buffered only
+ * while patterns still need to see it.
+ */
+import { openSync, closeSync, writeSync, constants } from 'node:fs';
+import type { Io } from '@svkit/diag';
+import { now, writeLabel } from '@svkit/tai64';
+import type { LogDir } from './log-dir.js';
+import { patternMatches } from './pattern-match.js';
+
+/** Bytes of a line that patterns see (and a status file keeps). */
+export const MATCH_LIMIT = 1000;
+/** Bytes of a line that an alert prints. */
+export const ALERT_LIMIT = 200;
+const NL = 0x0a;
+const DOTS = Buffer.from('...\n');
+
+/** A compiled script step. */
+export type Step =
+  | { kind: 'select'; select: boolean; pattern: Uint8Array }
+  | { kind: 'alert' }
+  | { kind: 'status'; fd: number; name: string }
+  | { kind: 'dir'; dir: LogDir };
+
+/** Opens (creating it 0600 if needed) a status file for pwrite at offset 0. */
+export function openStatusFile(path: string): number {
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600));
+  return openSync(path, constants.O_WRONLY);
+}
+
+/** Routes input lines as the script says. */
+export class LineRouter {
+  private readonly label = Buffer.alloc(26, 0x20);
+  private readonly head = Buffer.allocUnsafe(MATCH_LIMIT);
+  private readonly status = Buffer.allocUnsafe(MATCH_LIMIT + 1);
+  private readonly needHead: boolean;
+  private readonly allDirs: LogDir[];
+  private headLen = 0;
+  private headPending = false;
+  /** True while inside a line (its start has been routed, its newline not yet). */
+  inLine = false;
+  private targets: LogDir[] = [];
+
+  constructor(private readonly timestamp: boolean, private readonly steps: Step[], private readonly io: Io, private readonly warn: (msg: string, e: unknown) => void) {
+    this.needHead = steps.some((s) => s.kind !== 'dir');
+    this.allDirs = steps.flatMap((s) => (s.kind === 'dir' ? [s.dir] : []));
+  }
+
+  /** Processes one chunk of input (all of it; nothing is kept but the head of an undecided line). */
+  feed(buf: Uint8Array): void {
+    const len = buf.length;
+    if (this.timestamp) writeLabel(now(), this.label, 0);
+    let pos = 0;
+    while (pos < len) {
+      if (!this.inLine) {
+        this.inLine = true;
+        if (this.needHead) {
+          this.headPending = true;
+          this.headLen = 0;
+          if (this.timestamp) {
+            this.label.copy(this.head, 0);
+            this.headLen = 26;
+          }
+        } else if (this.timestamp) {
+          const dirs = this.allDirs;
+          for (let i = 0; i < dirs.length; i++) dirs[i]!.put(this.label, 0, 26, false);
+        }
+      }
+      if (this.headPending) {
+        const nl = buf.indexOf(NL, pos);
+        const lineEnd = nl < 0 ? len : nl;
+        const take = Math.min(lineEnd - pos, MATCH_LIMIT - this.headLen);
+        if (take > 0) {
+          this.head.set(buf.subarray(pos, pos + take), this.headLen);
+          this.headLen += take;
+          pos += take;
+        }
+        if (nl < 0 && this.headLen < MATCH_LIMIT) return; // wait for more of this line
+        this.decide();
+      }
+      const nl = buf.indexOf(NL, pos);
+      const end = nl < 0 ? len : nl + 1;
+      const t = this.needHead ? this.targets : this.allDirs;
+      for (let i = 0; i < t.length; i++) t[i]!.put(buf, pos, end, nl >= 0);
+      if (nl >= 0) this.inLine = false;
+      pos = end;
+    }
+  }
+
+  /** Runs the script on the buffered head of the current line; routes the head. */
+  private decide(): void {
+    this.headPending = false;
+    const head = this.head;
+    const n = this.headLen;
+    let selected = true;
+    const targets: LogDir[] = [];
+    for (const s of this.steps) {
+      switch (s.kind) {
+        case 'select':
+          if (selected !== s.select && patternMatches(s.pattern, head, 0, n)) selected = s.select;
+          break;
+        case 'alert':
+          if (selected) {
+            if (n > ALERT_LIMIT) {
+              this.io.err(Buffer.concat([head.subarray(0, ALERT_LIMIT), DOTS]));
+            } else {
+              this.io.err(Buffer.concat([head.subarray(0, n), DOTS.subarray(3)]));
+            }
+          }
+          break;
+        case 'status':
+          if (selected) {
+            head.copy(this.status, 0, 0, n);
+            this.status.fill(NL, n);
+            try {
+              writeSync(s.fd, this.status, 0, this.status.length, 0);
+            } catch (e) {
+              this.warn(`unable to write ${s.name}`, e);
+            }
+          }
+          break;
+        case 'dir':
+          if (selected) targets.push(s.dir);
+          break;
+      }
+    }
+    this.targets = targets;
+    for (let i = 0; i < targets.length; i++) targets[i]!.put(head, 0, n, false);
+  }
+
+  /** At end of input: completes a partial final line with a newline. */
+  endOfInput(): void {
+    if (!this.inLine) return;
+    if (this.headPending) this.decide();
+    const nlBuf = DOTS.subarray(3);
+    const t = this.needHead ? this.targets : this.allDirs;
+    for (let i = 0; i < t.length; i++) t[i]!.put(nlBuf, 0, 1, true);
+    this.inLine = false;
+  }
+}

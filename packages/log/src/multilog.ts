@@ -1,0 +1,133 @@
+/** multilog: reads lines from stdin and appends selected lines to rotated logs (daemontools 0.76). */
+import { type Io, processIo, runMain, EXIT_TEMP } from '@svkit/diag';
+import { setNonBlocking } from '@svkit/sys';
+import { readInput, type Input } from './input.js';
+import { DirError, LogDir } from './log-dir.js';
+import { LineRouter, openStatusFile, type Step } from './line-router.js';
+import { parseScript } from './multilog-script.js';
+
+/** Runs multilog with the script `argv`; resolves to the exit code. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('multilog', io, async (err) => {
+    const script = parseScript(argv);
+    process.umask(0o022);
+    const dirs: LogDir[] = [];
+    const steps: Step[] = [];
+    for (const a of script.actions) {
+      if (a.kind === 'dir') {
+        const d = new LogDir(a.dir, a.settings, err);
+        try {
+          d.lock();
+        } catch (e) {
+          if (e instanceof DirError) err.dieSys(`unable to ${e.what}`, e.cause);
+          throw e;
+        }
+        dirs.push(d);
+        steps.push({ kind: 'dir', dir: d });
+      } else if (a.kind === 'status') {
+        try {
+          steps.push({ kind: 'status', fd: openStatusFile(a.file), name: a.file });
+        } catch (e) {
+          err.dieSys(`unable to open ${a.file}`, e);
+        }
+      } else steps.push(a);
+    }
+    for (const d of dirs) {
+      try {
+        await d.recover();
+      } catch (e) {
+        if (e instanceof DirError) err.dieSys(`unable to ${e.what}`, e.cause);
+        throw e;
+      }
+    }
+    const router = new LineRouter(script.timestamp, steps, io, (m, e) => err.warnSys(m, e));
+    return await new Promise<number>((resolve) => {
+      let input: Input | undefined;
+      let draining = false;
+      let terminating = false;
+      let ended = false;
+      let exitCode = 0;
+
+      /** Writes everything queued; pauses input while the disk (or a processor) makes us wait. */
+      const drain = (): void => {
+        if (draining) return;
+        let wait: Promise<unknown> | undefined;
+        for (const d of dirs) {
+          const r = d.drain();
+          if (r !== true) {
+            wait = r;
+            break;
+          }
+        }
+        if (wait) {
+          draining = true;
+          input?.pause();
+          void wait.then(() => {
+            draining = false;
+            drain();
+          });
+          return;
+        }
+        if (ended || (terminating && !router.inLine)) void finish();
+        else input?.resume();
+      };
+
+      let finishing = false;
+      const finish = async (): Promise<void> => {
+        if (finishing) return;
+        finishing = true;
+        input?.close();
+        for (const d of dirs) {
+          for (;;) {
+            const r = d.finish();
+            if (r === true) break;
+            await r;
+          }
+        }
+        process.removeListener('SIGTERM', onTerm);
+        process.removeListener('SIGALRM', onAlrm);
+        if (input?.nonBlocking) {
+          try { setNonBlocking(0, false); } catch { /* fd 0 gone */ }
+        }
+        resolve(exitCode);
+      };
+
+      const onTerm = (): void => {
+        terminating = true;
+        if (!draining && !router.inLine) void finish();
+      };
+      const onAlrm = (): void => {
+        for (const d of dirs) d.rotateSoon();
+        drain();
+      };
+      process.on('SIGTERM', onTerm);
+      process.on('SIGALRM', onAlrm);
+
+      try {
+        input = readInput(0, {
+          data(chunk) {
+            router.feed(chunk);
+            drain();
+          },
+          end() {
+            ended = true;
+            router.endOfInput();
+            drain();
+          },
+          error(e) {
+            err.warnSys('unable to read input', e);
+            exitCode = EXIT_TEMP;
+            ended = true;
+            router.endOfInput();
+            drain();
+          },
+        });
+      } catch (e) {
+        err.warnSys('unable to read input', e);
+        exitCode = EXIT_TEMP;
+        ended = true;
+        drain();
+      }
+    });
+  });
+}
