@@ -1,2 +1,10 @@
-/** @svkit/supervise: see the README. */
-export {};
+/** @svkit/supervise: the daemontools service-directory protocol, the supervisor and the scanner. */
+export * from './layout.js';
+export * from './status-pack.js';
+export * from './status-file.js';
+export * from './control-write.js';
+export * from './ok-probe.js';
+export * from './service-status.js';
+export * from './svstat-format.js';
+export * from './supervisor.js';
+export * from './scanner.js';

@@ -17,6 +17,8 @@ import {
 } from './layout.js';
 import { writeAtomic, readStatus, writeStatus } from './status-file.js';
 import { procStartTime } from './proc-identity.js';
+import { adoptablePid } from './adopt-check.js';
+import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { TABLE, type Event, type ExitHow, type State } from './supervisor-table.js';
@@ -255,12 +257,14 @@ export class Supervisor {
       return;
     }
     this.child = child;
+    addSpawned(child.pid);
     this.setPid(child.pid);
     this.state = 'up';
     this.paused = false;
     this.writeStatus();
     this.writeAdopt();
     child.once('exit', (code, signal) => {
+      removeSpawned(child.pid!);
       if (this.child !== child) return;
       this.child = undefined;
       this.dispatch('child-exit', { code, signal } satisfies ExitHow);
@@ -395,10 +399,12 @@ export class Supervisor {
       return;
     }
     this.finishChild = fin;
+    if (fin.pid !== undefined) addSpawned(fin.pid);
     let done = false;
     const end = (): void => {
       if (done) return;
       done = true;
+      if (fin.pid !== undefined) removeSpawned(fin.pid);
       this.finishChild = undefined;
       this.clearKillTimer();
       this.dispatch('finish-exit');
@@ -523,18 +529,8 @@ export class Supervisor {
    * (same pid and kernel start time as recorded in supervise/adopt), take it over without a restart.
    */
   private tryAdopt(): boolean {
-    let pid: number;
-    let recorded: string[];
-    try {
-      pid = readStatus(this.abs).pid;
-      recorded = readFileSync(join(this.abs, ADOPT), 'latin1').trim().split(' ');
-    } catch {
-      return false;
-    }
-    if (!pid || recorded[0] !== String(pid) || procStartTime(pid) !== recorded[1]) {
-      this.removeAdopt();
-      return false;
-    }
+    const pid = adoptablePid(this.abs);
+    if (pid === undefined) return false;
     try {
       this.adopted = watchExit(pid, () => this.dispatch('child-exit', { code: null, signal: null } satisfies ExitHow));
     } catch {

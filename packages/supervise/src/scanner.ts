@@ -1,0 +1,239 @@
+/**
+ * svscan's core: supervises every non-dot subdirectory of the scan directory in this one
+ * process (one Supervisor each, no process per service), pairs NAME with NAME/log through a
+ * pipe that outlives restarts of either side, notices new services at once (inotify through
+ * fs.watch) with a 5 s rescan as a safety net, and leaves services of removed directories running.
+ */
+import { closeSync, constants, openSync, readdirSync, readlinkSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { errnoText, type Io } from '@svkit/diag';
+import { O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { LOG } from './layout.js';
+import { adoptablePid } from './adopt-check.js';
+import { Supervisor, SuperviseError } from './supervisor.js';
+
+/** Rescan interval: the safety net under the directory watch (daemontools scans every 5 s). */
+export const RESCAN_MS = 5000;
+
+/** One service directory of the scan dir and its optional logger. */
+interface Entry {
+  name: string;
+  key: string; // dev:ino of the directory, as daemontools tells services apart
+  main?: Supervisor;
+  log?: Supervisor;
+  /** Pipe from main's stdout to log's stdin: [read, write] (or one O_RDWR fd twice after adoption). */
+  pipe?: [number, number];
+  /** The directory was removed or replaced: keep supervising, never restart its supervisors. */
+  gone: boolean;
+}
+
+/** Options of a scanner. */
+export interface ScannerOptions {
+  io: Io;
+  /** Called when the last supervisor is gone after shutdown(). */
+  onIdle?: () => void;
+}
+
+/** Supervises the services of the current directory (svscan chdirs into the scan dir first). */
+export class Scanner {
+  private readonly entries = new Map<string, Entry>(); // by key
+  private watcher: FSWatcher | undefined;
+  private interval: NodeJS.Timeout | undefined;
+  private scanQueued = false;
+  private shuttingDown = false;
+
+  constructor(private readonly opts: ScannerOptions) {}
+
+  /** First scan, then watch the directory and rescan every 5 s. */
+  start(): void {
+    this.scan();
+    try {
+      this.watcher = watch('.', { persistent: true }, () => this.queueScan());
+      this.watcher.on('error', (e) => this.warn(`unable to watch the scan directory: ${errnoText(e)}`));
+    } catch (e) {
+      this.warn(`unable to watch the scan directory, rescanning every 5 seconds only: ${errnoText(e)}`);
+    }
+    this.interval = setInterval(() => this.scan(), RESCAN_MS);
+  }
+
+  /** Scans soon (once per burst of directory events). */
+  queueScan(): void {
+    if (this.scanQueued || this.shuttingDown) return;
+    this.scanQueued = true;
+    setImmediate(() => {
+      this.scanQueued = false;
+      this.scan();
+    });
+  }
+
+  /** Reads the scan directory and starts what is not supervised yet. */
+  scan(): void {
+    if (this.shuttingDown) return;
+    let names: string[];
+    try {
+      names = readdirSync('.');
+    } catch (e) {
+      this.warn(`unable to read the scan directory: ${errnoText(e)}`);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      try {
+        this.scanOne(name, seen);
+      } catch (e) {
+        this.warn(`unable to start supervise ${name}: ${errnoText(e)}`);
+      }
+    }
+    for (const [key, ent] of this.entries) {
+      if (!seen.has(key)) ent.gone = true;
+      if (ent.gone && !ent.main && !ent.log) this.dropEntry(key, ent);
+    }
+  }
+
+  private scanOne(name: string, seen: Set<string>): void {
+    let st;
+    try {
+      st = statSync(name);
+    } catch {
+      return; // dangling symlink or vanished meanwhile
+    }
+    if (!st.isDirectory()) return;
+    const key = `${st.dev}:${st.ino}`;
+    seen.add(key);
+    let ent = this.entries.get(key);
+    if (!ent) {
+      ent = { name, key, gone: false };
+      this.entries.set(key, ent);
+    }
+    ent.gone = false;
+    ent.name = name;
+    let hasLog = false;
+    try {
+      hasLog = statSync(join(name, LOG)).isDirectory();
+    } catch { /* no logger */ }
+    if (hasLog && !ent.pipe) ent.pipe = this.makePipe(name);
+    if (hasLog && !ent.log) ent.log = this.startSupervisor(ent, `${name}/${LOG}`, [ent.pipe![0], 'inherit', 'inherit'], 'log');
+    if (!ent.main) ent.main = this.startSupervisor(ent, name, ['inherit', ent.pipe ? ent.pipe[1] : 'inherit', 'inherit'], 'main');
+  }
+
+  /**
+   * The pipe between NAME and NAME/log. If either side is still running from an earlier svscan
+   * (adoption), reopen its existing pipe through /proc so no line is lost; else a new pipe.
+   */
+  private makePipe(name: string): [number, number] {
+    for (const [dir, fd] of [[name, 1], [join(name, LOG), 0]] as const) {
+      const pid = adoptablePid(join(process.cwd(), dir));
+      if (pid === undefined) continue;
+      const path = `/proc/${pid}/fd/${fd}`;
+      try {
+        if (!readlinkSync(path).startsWith('pipe:')) continue;
+        const rw = openSync(path, constants.O_RDWR | O_CLOEXEC);
+        return [rw, rw];
+      } catch { /* not ours to open: new pipe */ }
+    }
+    return pipe2(O_CLOEXEC);
+  }
+
+  private startSupervisor(ent: Entry, dir: string, stdio: [number | 'inherit', number | 'inherit', number | 'inherit'], side: 'main' | 'log'): Supervisor | undefined {
+    const sv: Supervisor = new Supervisor({
+      dir,
+      io: this.opts.io,
+      stdio,
+      onClose: () => {
+        if (ent[side] === sv) ent[side] = undefined;
+        if (!ent.main && !ent.log && (ent.gone || this.shuttingDown)) this.dropEntry(ent.key, ent);
+        this.checkIdle();
+      },
+    });
+    try {
+      sv.open();
+    } catch (e) {
+      const why = e instanceof SuperviseError ? e.message : errnoText(e);
+      this.warn(`unable to supervise ${dir}: ${why}`);
+      return undefined;
+    }
+    return sv;
+  }
+
+  private dropEntry(key: string, ent: Entry): void {
+    this.entries.delete(key);
+    if (ent.pipe) {
+      closeQuietly(ent.pipe[0]);
+      if (ent.pipe[1] !== ent.pipe[0]) closeQuietly(ent.pipe[1]);
+      ent.pipe = undefined;
+    }
+  }
+
+  /** All supervisors, for tests and status. */
+  supervisors(): Supervisor[] {
+    const out: Supervisor[] = [];
+    for (const e of this.entries.values()) {
+      if (e.main) out.push(e.main);
+      if (e.log) out.push(e.log);
+    }
+    return out;
+  }
+
+  /**
+   * Brings every service down, then its logger (after closing the pipe so the logger reads to
+   * EOF), and calls onIdle when all supervisors are gone. Services that ignore the down signal
+   * get SIGKILL after `killAfterMs`.
+   */
+  shutdown(killAfterMs = 8000): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.watcher?.close();
+    if (this.interval) clearInterval(this.interval);
+    const mains = [...this.entries.values()].filter((e) => e.main);
+    for (const e of this.entries.values()) {
+      if (e.main) {
+        e.main.dispatch('d');
+        e.main.dispatch('x');
+      } else {
+        this.stopLogger(e);
+      }
+    }
+    const killer = setTimeout(() => {
+      for (const e of this.entries.values()) e.main?.dispatch('signal', 'SIGKILL');
+    }, killAfterMs);
+    killer.unref();
+    for (const e of mains) {
+      const check = setInterval(() => {
+        if (e.main) return;
+        clearInterval(check);
+        this.stopLogger(e);
+      }, 20);
+    }
+    this.checkIdle();
+  }
+
+  /** Closes our ends of the pipe so the logger sees EOF, then asks it to exit (TERM after 3 s). */
+  private stopLogger(e: Entry): void {
+    if (e.pipe) {
+      closeQuietly(e.pipe[0]);
+      if (e.pipe[1] !== e.pipe[0]) closeQuietly(e.pipe[1]);
+      e.pipe = undefined;
+    }
+    const log = e.log;
+    if (!log) return;
+    log.dispatch('o'); // no restart
+    log.dispatch('x');
+    const t = setTimeout(() => log.dispatch('d'), 3000);
+    t.unref();
+  }
+
+  private checkIdle(): void {
+    if (this.shuttingDown && this.supervisors().length === 0) this.opts.onIdle?.();
+  }
+
+  private warn(msg: string): void {
+    this.opts.io.err(`svscan: warning: ${msg}\n`);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch { /* already closed */ }
+}

@@ -1,0 +1,39 @@
+/**
+ * svscan [DIR]: supervises every non-dot subdirectory of DIR (default .), all in this one process,
+ * with NAME/log fed from NAME's stdout through a pipe; picks up new services at once (directory
+ * watch) and rescans every 5 s. SIGHUP rescans now. SIGTERM/SIGINT bring every service down,
+ * then its logger, and exit 0. As PID 1 (containers) it also reaps orphaned zombies.
+ * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
+ */
+import { errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { Scanner } from './scanner.js';
+import { startReaper } from './zombie-reaper.js';
+
+/** Entry point of `svscan`. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('svscan', io, (e) => {
+    if (argv.length > 1 || argv[0]?.startsWith('-')) e.dieUsage('svscan [dir]');
+    const dir = argv[0] ?? '.';
+    try {
+      process.chdir(dir);
+    } catch (err) {
+      e.dieSys(`unable to chdir to ${dir}`, err);
+    }
+    return new Promise<number>((resolve) => {
+      const stopReaper = process.pid === 1 ? startReaper() : undefined;
+      const scanner = new Scanner({
+        io,
+        onIdle: () => {
+          stopReaper?.();
+          resolve(0);
+        },
+      });
+      process.on('uncaughtException', (err) => e.warn(`internal error, going on: ${errnoText(err)}`));
+      process.on('SIGHUP', () => scanner.queueScan());
+      const down = (): void => scanner.shutdown();
+      process.on('SIGTERM', down);
+      process.on('SIGINT', down);
+      scanner.start();
+    });
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Reaps orphans that are reparented to this process (when it is PID 1 in a container, or a
+ * child subreaper), leaving our own spawned children to libuv so their exit codes still arrive.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { waitpidNoHang } from '@svkit/sys';
+import { isSpawned } from './spawned-pids.js';
+
+/** Lists our direct children from /proc/self/task/<tid>/children. */
+function children(): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        for (const p of readFileSync(`/proc/self/task/${tid}/children`, 'latin1').split(' ')) if (p) out.push(Number(p));
+      } catch { /* thread gone */ }
+    }
+  } catch { /* no /proc */ }
+  return out;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return s[s.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Reaps every zombie child that is not ours; returns how many. */
+export function reapOrphans(): number {
+  let n = 0;
+  for (const pid of children()) {
+    if (isSpawned(pid) || !isZombie(pid)) continue;
+    try {
+      if (waitpidNoHang(pid)) n++;
+    } catch { /* already reaped */ }
+  }
+  return n;
+}
+
+/** Reaps orphans on every SIGCHLD and every few seconds; returns a stop function. */
+export function startReaper(intervalMs = 5000): () => void {
+  const onChld = (): void => void setImmediate(reapOrphans);
+  process.on('SIGCHLD', onChld);
+  const t = setInterval(reapOrphans, intervalMs);
+  return () => {
+    process.off('SIGCHLD', onChld);
+    clearInterval(t);
+  };
+}
