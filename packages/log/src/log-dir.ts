@@ -145,7 +145,7 @@ export class LogDir {
         this.removeOld();
       }
       closeSync(openSync(this.file('state'), APPEND, 0o644));
-      this.openCurrent();
+      this.bytes = this.openCurrent();
     } catch (e) {
       if (e instanceof DirError) throw e;
       throw new DirError(`start log in ${this.name}`, e);
@@ -162,16 +162,19 @@ export class LogDir {
     this.commitProcessed();
   }
 
-  private openCurrent(): void {
+  /** Opens `current` for appending (0644); returns its size. */
+  private openCurrent(): number {
     const fd = openSync(this.file('current'), APPEND, 0o600);
+    let size: number;
     try {
       fchmodSync(fd, 0o644);
-      this.bytes = Number(fstatSync(fd).size);
+      size = Number(fstatSync(fd).size);
     } catch (e) {
       closeSync(fd);
       throw e;
     }
     this.fd = fd;
+    return size;
   }
 
   /** Renames `from` to a fresh `@<now>.<suffix>` name. */
@@ -206,13 +209,7 @@ export class LogDir {
       const room = size - this.bytes;
       if (n > room) n = room;
       if (this.len + n > this.arena.length) this.grow(this.len + n);
-      if (n < 64) {
-        const a = this.arena;
-        let o = this.len;
-        for (let i = s, end = s + n; i < end; i++) a[o++] = src[i]!;
-      } else {
-        this.arena.set(src.subarray(s, s + n), this.len);
-      }
+      Buffer.prototype.copy.call(src, this.arena, this.len, s, s + n);
       this.len += n;
       this.bytes += n;
       s += n;
