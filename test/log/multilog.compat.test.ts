@@ -139,3 +139,27 @@ test('the real tai64nlocal reads our timestamps; both give the same text', { ski
   assert.match(c.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} line 1 x+$/m);
   assert.equal(stripLabels(logged.toString()), numberedLines(50));
 });
+
+for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+  test(`after ours exits on ${sig}, the real multilog reads the same pipe (its O_NONBLOCK flag is never left set)`, { skip: !have }, async (t) => {
+    const { dir, cleanup } = tempDir('svkit-mlc-');
+    t.after(cleanup);
+    // like svscan: one pipe (a real pipe, from cat) survives a restart of the log service
+    const sh = spawn('/bin/sh', ['-c', `cat | { exec 3<&0; ${ours('multilog')} ./a <&3 3<&- & echo $! > pid; wait $!; exec ${theirs('multilog')} ./b 3<&-; }`], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    sh.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => sh.once('exit', (c) => r(c)));
+    t.after(async () => {
+      if (sh.exitCode === null) sh.kill('SIGKILL');
+      await exited;
+    });
+    sh.stdin.write('one\n');
+    await waitFor(() => existsSync(join(dir, 'a/current')) && readFileSync(join(dir, 'a/current'), 'utf8') === 'one\n', 10000, 'ours logging');
+    process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')), sig);
+    await waitFor(() => existsSync(join(dir, 'b/current')), 10000, 'the real multilog started');
+    sh.stdin.end('two\n');
+    assert.equal(await exited, 0, stderr);
+    assert.doesNotMatch(stderr, /multilog/); // (sh may say "Killed")
+    assert.equal(readFileSync(join(dir, 'b/current'), 'utf8'), 'two\n');
+  });
+}

@@ -3,7 +3,7 @@
  * Pipes and sockets are read through libuv (epoll), terminals through tty.ReadStream, regular files
  * and other descriptors with large synchronous reads that yield to the event loop between chunks.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { isatty, ReadStream as TtyReadStream } from 'node:tty';
 
@@ -25,7 +25,7 @@ export interface Input {
   resume(): void;
   /** Stops reading for good; no more callbacks. */
   close(): void;
-  /** True when fd was handled as a pipe or socket (its O_NONBLOCK flag may have been set). */
+  /** True when the O_NONBLOCK flag of `fd` itself may have been set (a socket, a tty, or /proc unavailable). */
   readonly nonBlocking: boolean;
 }
 
@@ -35,11 +35,28 @@ const FILE_CHUNK = 256 * 1024;
 /** Starts reading `fd` (normally 0) and reports to `h`; throws (with `code`) when fd is not usable. */
 export function readInput(fd: number, h: InputHandlers): Input {
   const st = fstatSync(fd);
+  if (st.isFIFO()) {
+    const own = privatePipeFd(fd);
+    if (own !== undefined) return streamInput(new Socket({ fd: own, readable: true, writable: false }), h, false);
+  }
   if (st.isFIFO() || st.isSocket()) return streamInput(new Socket({ fd, readable: true, writable: false }), h, true);
   if (st.isCharacterDevice() && isatty(fd)) return streamInput(new TtyReadStream(fd), h, true);
   return syncInput(fd, h);
 }
 
+
+/**
+ * Opens the pipe behind `fd` again through /proc: a new open file description whose O_NONBLOCK
+ * (set by libuv) is not shared with the process that handed us the pipe or the next reader
+ * (under svscan the same pipe outlives us, and a reader killed with -9 cannot clear the flag).
+ */
+function privatePipeFd(fd: number): number | undefined {
+  try {
+    return openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
 
 function streamInput(s: Socket, h: InputHandlers, nonBlocking: boolean): Input {
   let closed = false;
