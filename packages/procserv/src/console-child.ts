@@ -1,0 +1,89 @@
+/** The interactive child on a pseudo-terminal (node-pty): start, output, input, signals, exit status. */
+import { spawn as ptySpawn, type IPty } from 'node-pty';
+import { PtyInput } from './pty-input.js';
+
+/** How a child ended. */
+export interface ChildExit {
+  pid: number;
+  /** Exit code when it exited normally. */
+  code: number | undefined;
+  /** Signal number when it was killed by a signal. */
+  signal: number | undefined;
+}
+
+/** What to run. */
+export interface ChildSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Callbacks from a running child. */
+export interface ChildHooks {
+  onData(buf: Buffer): void;
+  onExit(e: ChildExit): void;
+  /** The child stopped reading input (true) or caught up (false). */
+  onInputFull(full: boolean): void;
+}
+
+/** One incarnation of the child. */
+export class ConsoleChild {
+  readonly pid: number;
+  readonly startedAt = new Date();
+  private readonly pty: IPty;
+  private readonly input: PtyInput | undefined;
+  private exited = false;
+
+  constructor(spec: ChildSpec, hooks: ChildHooks) {
+    this.pty = ptySpawn(spec.file, spec.args, {
+      name: spec.env.TERM || 'xterm',
+      cols: 80,
+      rows: 24,
+      cwd: spec.cwd,
+      env: spec.env as Record<string, string>,
+      encoding: null,
+    });
+    this.pid = this.pty.pid;
+    const fd = (this.pty as unknown as { _fd?: unknown })._fd;
+    this.input = typeof fd === 'number' ? new PtyInput(fd, hooks.onInputFull) : undefined;
+    (this.pty.onData as unknown as (cb: (d: Buffer) => void) => void)((d) => hooks.onData(d));
+    this.pty.onExit(({ exitCode, signal }) => {
+      this.exited = true;
+      this.input?.close();
+      hooks.onExit({ pid: this.pid, code: signal ? undefined : exitCode, signal: signal || undefined });
+    });
+  }
+
+  /** True until the child's exit has been reported. */
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Sends input to the child (bounded; see PtyInput). */
+  write(buf: Buffer): void {
+    if (this.exited) return;
+    if (this.input) this.input.write(buf);
+    else this.pty.write(buf as unknown as string);
+  }
+
+  /** Sends signal `sig` to the child. */
+  kill(sig: NodeJS.Signals | number): void {
+    if (this.exited) return;
+    try {
+      process.kill(this.pid, sig);
+    } catch {
+      /* already gone: its exit will be reported */
+    }
+  }
+
+  /** Stops reading the child's output (it blocks when the pty fills). */
+  pause(): void {
+    this.pty.pause();
+  }
+
+  /** Reads the child's output again. */
+  resume(): void {
+    this.pty.resume();
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * One attached client. Output policy for slow readers: at most `maxQueue` bytes wait in memory for
+ * the client; while that much is queued, further output for this client is DROPPED (the child and
+ * the other clients never wait), and once the client catches up it gets one line
+ * `@@@ N bytes of output dropped (client too slow)`.
+ */
+import type net from 'node:net';
+import { decodeAttachRequest, MAX_REQUEST, type AttachRequest } from './attach-request.js';
+import { escapeIac, TELNET_HELLO, TelnetDecoder } from './telnet.js';
+
+/** Default bound of a client's output queue. */
+export const CLIENT_QUEUE = 1024 * 1024;
+
+/** What the server hears from a client. */
+export interface ClientHooks {
+  onInput(c: ConsoleClient, data: Buffer): void;
+  onRequest(c: ConsoleClient, r: AttachRequest): void;
+  onClose(c: ConsoleClient): void;
+}
+
+/** A connection to the console. */
+export class ConsoleClient {
+  private readonly telnet: TelnetDecoder | undefined;
+  private header: Buffer | undefined; // collecting an attach request
+  private first = true;
+  private dropped = 0;
+  private closed = false;
+  /** Input from this client is dropped (log endpoint, or the client asked for read-only). */
+  readOnly: boolean;
+
+  constructor(
+    readonly socket: net.Socket,
+    opts: { telnet: boolean; logger: boolean; maxQueue: number },
+    private readonly hooks: ClientHooks,
+  ) {
+    this.logger = opts.logger;
+    this.readOnly = opts.logger;
+    this.maxQueue = opts.maxQueue;
+    this.telnet = opts.telnet ? new TelnetDecoder() : undefined;
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => { /* reset by peer etc.: 'close' follows */ });
+    socket.on('close', () => {
+      if (this.closed) return;
+      this.closed = true;
+      hooks.onClose(this);
+    });
+    if (opts.telnet) socket.write(TELNET_HELLO);
+  }
+
+  /** The connection came in on a read-only log endpoint. */
+  readonly logger: boolean;
+  private readonly maxQueue: number;
+
+  /** Sends console output, subject to the slow-reader policy. */
+  send(buf: Buffer): void {
+    if (this.closed) return;
+    if (this.socket.writableLength >= this.maxQueue) {
+      this.dropped += buf.length;
+      return;
+    }
+    this.socket.write(this.telnet ? escapeIac(buf) : buf);
+  }
+
+  /** Sends a server message (always queued: messages are small and rare). */
+  sendText(text: string): void {
+    if (this.closed) return;
+    this.socket.write(Buffer.from(text, 'utf8'));
+  }
+
+  /** Closes the connection after what is queued has been sent. */
+  close(): void {
+    if (this.closed) return;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private onDrain(): void {
+    if (this.dropped === 0 || this.closed) return;
+    const n = this.dropped;
+    this.dropped = 0;
+    this.socket.write(`\r\n@@@ ${n} bytes of output dropped (client too slow)\r\n`);
+  }
+
+  private onData(raw: Buffer): void {
+    if (this.closed) return;
+    let d = this.telnet ? this.telnet.decode(raw) : raw;
+    if (this.first && d.length > 0) {
+      this.first = false;
+      if (d[0] === 0) this.header = Buffer.alloc(0);
+    }
+    if (this.header) {
+      const nl = d.indexOf(0x0a);
+      const part = nl < 0 ? d : d.subarray(0, nl);
+      if (this.header.length + part.length > MAX_REQUEST) {
+        this.header = undefined; // garbage: drop it and everything up to here
+        return;
+      }
+      this.header = Buffer.concat([this.header, part]);
+      if (nl < 0) return;
+      const line = this.header.subarray(1).toString('latin1');
+      this.header = undefined;
+      const req = decodeAttachRequest(line);
+      if (req) {
+        if (req.readOnly) this.readOnly = true;
+        this.hooks.onRequest(this, req);
+      }
+      d = d.subarray(nl + 1);
+    }
+    if (d.length > 0 && !this.readOnly) this.hooks.onInput(this, d);
+  }
+}

@@ -1,0 +1,120 @@
+/** Console endpoints: procServ's specifications (`PORT`, `IFACE:PORT`, `unix:PATH`, `unix:USER:GROUP:PERM:PATH`, `unix:@NAME`). */
+import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { errnoError } from '@svkit/diag';
+import { getpwnam, umask } from '@svkit/sys';
+
+/** A parsed endpoint. */
+export type Endpoint =
+  | { kind: 'tcp'; host: string | undefined; port: number }
+  | { kind: 'unix'; path: string; abstract: boolean; user?: string; group?: string; perm?: number };
+
+/** Parses an endpoint specification; throws on malformed input. */
+export function parseEndpoint(spec: string): Endpoint {
+  if (spec.startsWith('unix:')) {
+    const rest = spec.slice(5);
+    if (rest.startsWith('@')) {
+      if (rest.length < 2) throw new Error(`bad endpoint ${spec}: empty abstract socket name`);
+      return { kind: 'unix', path: rest.slice(1), abstract: true };
+    }
+    const parts = rest.split(':');
+    if (parts.length >= 4) {
+      const [user, group, perm] = parts;
+      const path = parts.slice(3).join(':');
+      if (!path) throw new Error(`bad endpoint ${spec}: empty path`);
+      if (perm && !/^[0-7]{1,4}$/.test(perm)) throw new Error(`bad endpoint ${spec}: permissions must be octal`);
+      return { kind: 'unix', path, abstract: false, user: user || undefined, group: group || undefined, perm: perm ? parseInt(perm, 8) : undefined };
+    }
+    if (!rest) throw new Error(`bad endpoint ${spec}: empty path`);
+    return { kind: 'unix', path: rest, abstract: false };
+  }
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(spec);
+  if (!m) throw new Error(`bad endpoint ${spec}: expected PORT, IFACE:PORT or unix:PATH`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new Error(`bad endpoint ${spec}: port out of range`);
+  const host = m[1];
+  if (host !== undefined && net.isIP(host) === 0) throw new Error(`bad endpoint ${spec}: interface address must be numeric`);
+  return { kind: 'tcp', host, port };
+}
+
+/** The address actually bound for a TCP endpoint: loopback unless access from anywhere is allowed. */
+export function bindHost(ep: Endpoint & { kind: 'tcp' }, allowRemote: boolean): string {
+  if (!allowRemote) return '127.0.0.1';
+  return ep.host ?? '0.0.0.0';
+}
+
+/** The endpoint as procServ's info file lists it (`tcp:ADDR:PORT`, `unix:PATH`). */
+export function describeEndpoint(ep: Endpoint, allowRemote: boolean): string {
+  if (ep.kind === 'tcp') return `tcp:${bindHost(ep, allowRemote)}:${ep.port}`;
+  return ep.abstract ? `unix:@${ep.path}` : `unix:${ep.path}`;
+}
+
+/** True when something accepts connections on UNIX socket `path`. */
+function socketInUse(path: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = net.connect(path);
+    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('error', () => res(false));
+  });
+}
+
+function groupId(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f[2]) return Number(f[2]);
+  }
+  throw errnoError('ENOENT', `unknown group ${name}`);
+}
+
+function userId(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const pw = getpwnam(name);
+  if (!pw) throw errnoError('ENOENT', `unknown user ${name}`);
+  return pw.uid;
+}
+
+/**
+ * Starts listening on `ep`. A stale UNIX socket file (nobody accepting) is replaced; a live one is
+ * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions.
+ */
+export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
+  const server = net.createServer({ pauseOnConnect: false, noDelay: true }, onConnection);
+  if (ep.kind === 'tcp') {
+    await listen(server, { host: bindHost(ep, allowRemote), port: ep.port, exclusive: true });
+    return server;
+  }
+  if (ep.abstract) {
+    await listen(server, { path: `\0${ep.path}` });
+    return server;
+  }
+  let st;
+  try { st = lstatSync(ep.path); } catch { st = undefined; }
+  if (st) {
+    if (!st.isSocket()) throw errnoError('EEXIST', `${ep.path} exists and is not a socket`);
+    if (await socketInUse(ep.path)) throw errnoError('EADDRINUSE', `${ep.path} is in use`);
+    unlinkSync(ep.path);
+  }
+  const old = umask(0o177);
+  try {
+    await listen(server, { path: ep.path });
+  } finally {
+    umask(old);
+  }
+  chmodSync(ep.path, ep.perm ?? 0o600);
+  if (ep.user !== undefined || ep.group !== undefined) {
+    chownSync(ep.path, ep.user !== undefined ? userId(ep.user) : -1, ep.group !== undefined ? groupId(ep.group) : -1);
+  }
+  return server;
+}
+
+function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
+  return new Promise((res, rej) => {
+    const onErr = (e: Error): void => rej(e);
+    server.once('error', onErr);
+    server.listen(opts, () => {
+      server.off('error', onErr);
+      res();
+    });
+  });
+}
