@@ -30,9 +30,12 @@ export function escapeIac(buf: Buffer): Buffer {
 export class TelnetDecoder {
   private state: 'data' | 'iac' | 'opt' | 'sb' | 'sbiac' | 'cr' = 'data';
 
+  /** `foldCr`: fold CR LF and CR NUL to CR (a client's input); false for a server's output. */
+  constructor(private readonly foldCr = true) {}
+
   /** Returns the data bytes of `chunk`, with commands removed and CR LF / CR NUL folded to CR. */
   decode(chunk: Buffer): Buffer {
-    if (this.state === 'data' && chunk.indexOf(IAC) < 0 && chunk.indexOf(0x0d) < 0) return chunk;
+    if (this.state === 'data' && chunk.indexOf(IAC) < 0 && (!this.foldCr || chunk.indexOf(0x0d) < 0)) return chunk;
     const out = Buffer.allocUnsafe(chunk.length);
     let n = 0;
     for (const b of chunk) {
@@ -46,7 +49,7 @@ export class TelnetDecoder {
           if (b === IAC) this.state = 'iac';
           else {
             out[n++] = b;
-            if (b === 0x0d) this.state = 'cr';
+            if (b === 0x0d && this.foldCr) this.state = 'cr';
           }
           break;
         case 'iac':
