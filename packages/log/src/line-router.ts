@@ -17,6 +17,13 @@ export const ALERT_LIMIT = 200;
 const NL = 0x0a;
 const DOTS = Buffer.from('...\n');
 
+/** Index of the next newline at or after `pos` (-1 if none): a byte loop for short lines, then indexOf. */
+export function findNewline(buf: Buffer, pos: number, len: number): number {
+  const lim = pos + 32 < len ? pos + 32 : len;
+  for (let i = pos; i < lim; i++) if (buf[i] === NL) return i;
+  return lim < len ? buf.indexOf(NL, lim) : -1;
+}
+
 /** A compiled script step. */
 export type Step =
   | { kind: 'select'; select: boolean; pattern: Uint8Array }
@@ -42,18 +49,29 @@ export class LineRouter {
   /** True while inside a line (its start has been routed, its newline not yet). */
   inLine = false;
   private targets: LogDir[] = [];
+  private readonly fastDir: LogDir | undefined;
 
   constructor(private readonly timestamp: boolean, private readonly steps: Step[], private readonly io: Io, private readonly warn: (msg: string, e: unknown) => void) {
     this.needHead = steps.some((s) => s.kind !== 'dir');
     this.allDirs = steps.flatMap((s) => (s.kind === 'dir' ? [s.dir] : []));
+    this.fastDir = timestamp && !this.needHead && this.allDirs.length === 1 ? this.allDirs[0] : undefined;
   }
 
   /** Processes one chunk of input (all of it; nothing is kept but the head of an undecided line). */
-  feed(buf: Uint8Array): void {
+  feed(buf: Buffer): void {
     const len = buf.length;
     if (this.timestamp) writeLabel(now(), this.label, 0);
     let pos = 0;
     while (pos < len) {
+      if (!this.inLine && this.fastDir) {
+        // one log directory, every line selected, timestamps: label and line in one step
+        const nl = findNewline(buf, pos, len);
+        const end = nl < 0 ? len : nl + 1;
+        this.fastDir.putLabelled(this.label, buf, pos, end, nl >= 0);
+        this.inLine = nl < 0;
+        pos = end;
+        continue;
+      }
       if (!this.inLine) {
         this.inLine = true;
         if (this.needHead) {

@@ -20,7 +20,14 @@ export class OutBuffer {
   put(src: Uint8Array, s: number, e: number): void {
     const n = e - s;
     this.ensure(n);
-    this.len += Buffer.prototype.copy.call(src, this.buf, this.len, s, e);
+    if (n < 32) {
+      const b = this.buf;
+      let o = this.len;
+      for (let i = s; i < e; i++) b[o++] = src[i]!;
+      this.len = o;
+    } else {
+      this.len += Buffer.prototype.copy.call(src, this.buf, this.len, s, e);
+    }
   }
 
   /** Writes everything collected to `io.out` and empties the buffer. */

@@ -3,8 +3,8 @@ import { type Io, processIo, runMain } from '@svkit/diag';
 import { now, writeLabel } from '@svkit/tai64';
 import { filterInput } from './filter-input.js';
 import { OutBuffer } from './out-buffer.js';
+import { findNewline } from './line-router.js';
 
-const NL = 0x0a;
 
 /** Runs tai64n (no arguments); resolves to the exit code. */
 export function main(_argv: string[], io: Io = processIo): Promise<number> {
@@ -24,7 +24,7 @@ export function main(_argv: string[], io: Io = processIo): Promise<number> {
             out.put(label, 0, 26);
             inLine = true;
           }
-          const nl = buf.indexOf(NL, pos);
+          const nl = findNewline(buf, pos, len);
           const end = nl < 0 ? len : nl + 1;
           out.put(buf, pos, end);
           if (nl >= 0) inLine = false;
