@@ -343,3 +343,33 @@ test('disk full (a tiny tmpfs): warns, pauses, retries, loses nothing once space
   assert.equal(logContent(join(mnt, 'log')).toString(), input);
   chmodSync(mnt, 0o755);
 });
+
+test('start-up after a crash in the middle of a processor rotation: a complete processed file is kept, an unprocessed previous is processed', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-ml-');
+  t.after(cleanup);
+  const d = join(dir, 'log');
+  const proc = `!${fixture('log-upcase-processor')}`;
+  const setup = (files: Record<string, [string, number]>) => {
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d, { mode: 0o700 });
+    for (const [name, [body, m]] of Object.entries(files)) {
+      writeFileSync(join(d, name), body);
+      chmodSync(join(d, name), m);
+    }
+  };
+  const summary = () => oldFiles(d).map((n) => `${n.slice(-1)}:${readFileSync(join(d, n), 'utf8')}`);
+  // the processor had finished (processed is 0744): its output and new state are used as they are
+  setup({ current: ['cur\n', 0o644], state: ['4\n', 0o644], previous: ['prev\n', 0o744], processed: ['DONE\n', 0o744], newstate: ['5\n', 0o644] });
+  let r = await run(ML, [proc, './log'], { cwd: dir, input: 'in\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(), ['s:DONE\n', 'u:cur\n']);
+  assert.equal(readFileSync(join(d, 'state'), 'utf8'), '5\n');
+  assert.ok(!existsSync(join(d, 'previous')) && !existsSync(join(d, 'processed')) && !existsSync(join(d, 'newstate')));
+  // the processor had not finished: previous (complete, fsynced before the rename) goes through it again
+  setup({ current: ['cur\n', 0o644], state: ['4\n', 0o644], previous: ['prev\n', 0o744], processed: ['PART', 0o644], newstate: ['x', 0o644] });
+  r = await run(ML, [proc, './log'], { cwd: dir, input: 'in\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(summary(), ['s:PREV\n', 'u:cur\n']);
+  assert.equal(readFileSync(join(d, 'state'), 'utf8'), '5\n');
+  assert.equal(readFileSync(join(d, 'current'), 'utf8'), 'in\n');
+});
