@@ -373,3 +373,23 @@ test('start-up after a crash in the middle of a processor rotation: a complete p
   assert.equal(readFileSync(join(d, 'state'), 'utf8'), '5\n');
   assert.equal(readFileSync(join(d, 'current'), 'utf8'), 'in\n');
 });
+
+test('a line split across reads is matched, alerted and logged as one line (with one timestamp)', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-ml-');
+  t.after(cleanup);
+  const m = startMultilog(['t', '-*', '+* fatal: *', 'e', './fatal'], dir);
+  t.after(() => m.kill());
+  m.child.stdin.write('info: x\n@ fatal: par');
+  await sleep(200); // let multilog read the first part on its own
+  m.child.stdin.write('t two\nother\n');
+  await sleep(200);
+  m.child.stdin.end(`second fatal: ${'y'.repeat(1500)}\n`);
+  assert.equal(await m.exited, 0);
+  const logged = readFileSync(join(dir, 'fatal/current'), 'utf8');
+  assert.equal(stripLabels(logged), `@ fatal: part two\nsecond fatal: ${'y'.repeat(1500)}\n`);
+  assert.equal(logged.split('\n').filter((l) => /^@4000/.test(l)).length, 2);
+  const alerts = m.stderr().split('\n');
+  assert.match(alerts[0]!, /^@4000[0-9a-f]{20} @ fatal: part two$/);
+  assert.equal(alerts[1]!.length, 203);
+  assert.ok(alerts[1]!.endsWith('y...'));
+});

@@ -48,7 +48,9 @@ export class LineRouter {
   private headPending = false;
   /** True while inside a line (its start has been routed, its newline not yet). */
   inLine = false;
-  private targets: LogDir[] = [];
+  /** Directories selected for the current line: the first nTargets entries. */
+  private readonly targets: LogDir[] = [];
+  private nTargets = 0;
   private readonly fastDir: LogDir | undefined;
 
   constructor(private readonly timestamp: boolean, private readonly steps: Step[], private readonly io: Io, private readonly warn: (msg: string, e: unknown) => void) {
@@ -67,10 +69,28 @@ export class LineRouter {
         // one log directory, every line selected, timestamps: label and line in one step
         const nl = findNewline(buf, pos, len);
         const end = nl < 0 ? len : nl + 1;
-        this.fastDir.putLabelled(this.label, buf, pos, end, nl >= 0);
+        this.fastDir.putPair(this.label, 0, 26, buf, pos, end, nl >= 0);
         this.inLine = nl < 0;
         pos = end;
         continue;
+      }
+      if (!this.inLine && this.needHead) {
+        // a whole short line inside this chunk: run the script on it in place (the label goes into
+        // the 26 bytes before it, which are already consumed), then route it in one step
+        const lab = this.timestamp ? 26 : 0;
+        if (pos >= lab) {
+          const nl = findNewline(buf, pos, len);
+          if (nl >= 0 && nl - pos + lab <= MATCH_LIMIT) {
+            const start = pos - lab;
+            const l = this.label;
+            for (let k = 0; k < lab; k++) buf[start + k] = l[k]!;
+            this.decide(buf, start, nl);
+            const t = this.targets;
+            for (let i = 0, n = this.nTargets; i < n; i++) t[i]!.put(buf, start, nl + 1, true);
+            pos = nl + 1;
+            continue;
+          }
+        }
       }
       if (!this.inLine) {
         this.inLine = true;
@@ -78,7 +98,9 @@ export class LineRouter {
           this.headPending = true;
           this.headLen = 0;
           if (this.timestamp) {
-            this.label.copy(this.head, 0);
+            const h = this.head;
+            const l = this.label;
+            for (let k = 0; k < 26; k++) h[k] = l[k]!;
             this.headLen = 26;
           }
         } else if (this.timestamp) {
@@ -91,70 +113,87 @@ export class LineRouter {
         const lineEnd = nl < 0 ? len : nl;
         const take = Math.min(lineEnd - pos, MATCH_LIMIT - this.headLen);
         if (take > 0) {
-          this.head.set(buf.subarray(pos, pos + take), this.headLen);
+          const h = this.head;
+          let o = this.headLen;
+          if (take < 128) for (let i = pos, e = pos + take; i < e; i++) h[o++] = buf[i]!;
+          else buf.copy(h, o, pos, pos + take);
           this.headLen += take;
           pos += take;
         }
         if (nl < 0 && this.headLen < MATCH_LIMIT) return; // wait for more of this line
-        this.decide();
+        this.decide(this.head, 0, this.headLen);
+        if (nl === pos) {
+          // the whole line was in the head: head and newline in one step per directory
+          const t = this.targets;
+          for (let i = 0, n = this.nTargets; i < n; i++) t[i]!.putPair(this.head, 0, this.headLen, buf, pos, pos + 1, true);
+          this.inLine = false;
+          pos++;
+          continue;
+        }
+        const t = this.targets;
+        for (let i = 0, n = this.nTargets; i < n; i++) t[i]!.put(this.head, 0, this.headLen, false);
       }
       const nl = buf.indexOf(NL, pos);
       const end = nl < 0 ? len : nl + 1;
       const t = this.needHead ? this.targets : this.allDirs;
-      for (let i = 0; i < t.length; i++) t[i]!.put(buf, pos, end, nl >= 0);
+      const nt = this.needHead ? this.nTargets : t.length;
+      for (let i = 0; i < nt; i++) t[i]!.put(buf, pos, end, nl >= 0);
       if (nl >= 0) this.inLine = false;
       pos = end;
     }
   }
 
-  /** Runs the script on the buffered head of the current line; routes the head. */
-  private decide(): void {
+  /** Runs the script on the head of the current line, `h[s, e)`: alerts, status files, and the target directories. */
+  private decide(h: Uint8Array, s: number, e: number): void {
     this.headPending = false;
-    const head = this.head;
-    const n = this.headLen;
+    const n = e - s;
     let selected = true;
-    const targets: LogDir[] = [];
-    for (const s of this.steps) {
-      switch (s.kind) {
+    const targets = this.targets;
+    let nt = 0;
+    const steps = this.steps;
+    for (let k = 0; k < steps.length; k++) {
+      const st = steps[k]!;
+      switch (st.kind) {
         case 'select':
-          if (selected !== s.select && patternMatches(s.pattern, head, 0, n)) selected = s.select;
+          if (selected !== st.select && patternMatches(st.pattern, h, s, e)) selected = st.select;
           break;
         case 'alert':
           if (selected) {
-            if (n > ALERT_LIMIT) {
-              this.io.err(Buffer.concat([head.subarray(0, ALERT_LIMIT), DOTS]));
-            } else {
-              this.io.err(Buffer.concat([head.subarray(0, n), DOTS.subarray(3)]));
-            }
+            const head = Buffer.from(h.buffer, h.byteOffset + s, Math.min(n, ALERT_LIMIT));
+            this.io.err(Buffer.concat([head, n > ALERT_LIMIT ? DOTS : DOTS.subarray(3)]));
           }
           break;
         case 'status':
           if (selected) {
-            head.copy(this.status, 0, 0, n);
-            this.status.fill(NL, n);
+            const buf = this.status;
+            for (let i = 0; i < n; i++) buf[i] = h[s + i]!;
+            buf.fill(NL, n);
             try {
-              writeSync(s.fd, this.status, 0, this.status.length, 0);
-            } catch (e) {
-              this.warn(`unable to write ${s.name}`, e);
+              writeSync(st.fd, buf, 0, buf.length, 0);
+            } catch (err) {
+              this.warn(`unable to write ${st.name}`, err);
             }
           }
           break;
         case 'dir':
-          if (selected) targets.push(s.dir);
+          if (selected) targets[nt++] = st.dir;
           break;
       }
     }
-    this.targets = targets;
-    for (let i = 0; i < targets.length; i++) targets[i]!.put(head, 0, n, false);
+    this.nTargets = nt;
   }
 
   /** At end of input: completes a partial final line with a newline. */
   endOfInput(): void {
     if (!this.inLine) return;
-    if (this.headPending) this.decide();
+    if (this.headPending) {
+      this.decide(this.head, 0, this.headLen);
+      for (let i = 0; i < this.nTargets; i++) this.targets[i]!.put(this.head, 0, this.headLen, false);
+    }
     const nlBuf = DOTS.subarray(3);
     const t = this.needHead ? this.targets : this.allDirs;
-    for (let i = 0; i < t.length; i++) t[i]!.put(nlBuf, 0, 1, true);
+    const nt = this.needHead ? this.nTargets : t.length;
+    for (let i = 0; i < nt; i++) t[i]!.put(nlBuf, 0, 1, true);
     this.inLine = false;
   }
 }

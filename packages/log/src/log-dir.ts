@@ -219,26 +219,26 @@ export class LogDir {
   }
 
   /**
-   * Queues a whole labelled line (`label` then `src[s, e)`) in one go when it fits in `current`
-   * (the common case); otherwise the same as two put() calls.
+   * Queues `a[as, ae)` then `b[bs, be)` (a label or line head, then the rest of the line) in one
+   * go when both fit in `current` (the common case); otherwise the same as two put() calls.
    */
-  putLabelled(label: Uint8Array, src: Buffer, s: number, e: number, endsLine: boolean): void {
-    const n = label.length + e - s;
+  putPair(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number, endsLine: boolean): void {
+    const n = ae - as + be - bs;
     const after = this.bytes + n;
     if (after >= this.size || (endsLine && after >= this.size - 2000) || this.len + n > this.arena.length) {
-      this.put(label, 0, label.length, false);
-      this.put(src, s, e, endsLine);
+      this.put(a, as, ae, false);
+      this.put(b, bs, be, endsLine);
       return;
     }
-    const a = this.arena;
+    const out = this.arena;
     let o = this.len;
     if (n < 64) {
       // short lines: a byte loop beats two native calls
-      for (let k = 0; k < label.length; k++) a[o++] = label[k]!;
-      for (let i = s; i < e; i++) a[o++] = src[i]!;
+      for (let i = as; i < ae; i++) out[o++] = a[i]!;
+      for (let i = bs; i < be; i++) out[o++] = b[i]!;
     } else {
-      a.set(label, o);
-      src.copy(a, o + label.length, s, e);
+      Buffer.prototype.copy.call(a, out, o, as, ae);
+      Buffer.prototype.copy.call(b, out, o + ae - as, bs, be);
     }
     this.len += n;
     this.bytes = after;
