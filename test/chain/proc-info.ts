@@ -64,3 +64,14 @@ export function userWithGroups(): string | undefined {
   }
   return undefined;
 }
+
+/** Kills (SIGKILL) every process whose working directory is `dir` or below: orphans of a test's service. */
+export function killProcessesIn(dir: string): void {
+  for (const n of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(n) || Number(n) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${n}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) process.kill(Number(n), 'SIGKILL');
+    } catch { /* gone or not ours to see */ }
+  }
+}

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { processIo, runMain, type Io } from '@svkit/diag';
 import { closeQuiet, pipe2, resolveOnPath } from '@svkit/sys';
+import { isOurLoader, ownLoader, pendingLimits } from './pending-limits.js';
 
 const EXTRA_FDS = 30;
 
@@ -27,8 +28,18 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     } catch (err) {
       return e.dieSys('unable to create pipe', err);
     }
-    const child = spawn(path, argv.slice(1), {
-      argv0: argv[0],
+    // limits pending from softlimit (see pending-limits.ts) must reach the child: a program of
+    // ours takes them from the environment; any other is started through our softlimit, which
+    // applies them just before it execs the program
+    let cmd = path;
+    let args = argv.slice(1);
+    const via = pendingLimits(io.env).size > 0 && !isOurLoader(path) ? ownLoader('softlimit') : undefined;
+    if (via) {
+      cmd = via;
+      args = ['--', path, ...args];
+    }
+    const child = spawn(cmd, args, {
+      argv0: via ? 'softlimit' : argv[0],
       env: io.env,
       stdio: ['inherit', 'inherit', 'inherit', ...new Array<number>(EXTRA_FDS).fill(w)],
     });

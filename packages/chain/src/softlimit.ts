@@ -1,6 +1,6 @@
 /** softlimit [-adlmscfoprt N] CHILD: runs CHILD with lowered soft resource limits ('=' means the hard limit). */
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { getrlimit, RLIM_INFINITY, RLIMIT, setrlimit } from '@svkit/sys';
+import { RLIM_INFINITY, RLIMIT } from '@svkit/sys';
 import { getopt } from './getopt.js';
 import { execChild } from './child-exec.js';
 
@@ -23,7 +23,7 @@ const RESOURCES: Record<string, number[]> = {
   t: [RLIMIT.CPU],
 };
 
-/** Parses a limit: '=' is unlimited (then clamped to the hard limit), else a decimal number. */
+/** Parses a limit: '=' is unlimited (clamped to the hard limit when applied), else a decimal number. */
 export function parseLimit(text: string): bigint | undefined {
   if (text === '=') return RLIM_INFINITY;
   if (!/^[0-9]+$/.test(text)) return undefined;
@@ -49,26 +49,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       }
     }
     if (parsed.rest.length === 0) return e.dieUsage(USAGE);
-    const plan: Array<[number, bigint, bigint]> = [];
-    for (const [res, n] of wanted) {
-      let hard: bigint;
-      try {
-        hard = getrlimit(res)[1];
-      } catch (err) {
-        return e.dieSys('getrlimit failed', err);
-      }
-      plan.push([res, n > hard ? hard : n, hard]);
-    }
-    // applied just before execve, so that this Node process never runs under e.g. a 5 MB address space
-    const apply = () => {
-      for (const [res, soft, hard] of plan) {
-        try {
-          setrlimit(res, soft, hard);
-        } catch (err) {
-          e.dieSys('setrlimit failed', err);
-        }
-      }
-    };
-    return execChild(e, parsed.rest, io.env, apply);
+    // applied just before the final execve (or handed on to our next loader): see pending-limits.ts
+    return execChild(e, parsed.rest, io.env, wanted);
   });
 }
