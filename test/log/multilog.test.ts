@@ -379,17 +379,17 @@ test('a line split across reads is matched, alerted and logged as one line (with
   t.after(cleanup);
   const m = startMultilog(['t', '-*', '+* fatal: *', 'e', './fatal'], dir);
   t.after(() => m.kill());
-  m.child.stdin.write('info: x\n@ fatal: par');
+  m.child.stdin.write('info: x\nfatal: par');
   await sleep(200); // let multilog read the first part on its own
   m.child.stdin.write('t two\nother\n');
   await sleep(200);
-  m.child.stdin.end(`second fatal: ${'y'.repeat(1500)}\n`);
+  m.child.stdin.end(`fatal: ${'y'.repeat(1500)}\n`);
   assert.equal(await m.exited, 0);
   const logged = readFileSync(join(dir, 'fatal/current'), 'utf8');
-  assert.equal(stripLabels(logged), `@ fatal: part two\nsecond fatal: ${'y'.repeat(1500)}\n`);
+  assert.equal(stripLabels(logged), `fatal: part two\nfatal: ${'y'.repeat(1500)}\n`);
   assert.equal(logged.split('\n').filter((l) => /^@4000/.test(l)).length, 2);
   const alerts = m.stderr().split('\n');
-  assert.match(alerts[0]!, /^@4000[0-9a-f]{20} @ fatal: part two$/);
+  assert.match(alerts[0]!, /^@4000[0-9a-f]{20} fatal: part two$/);
   assert.equal(alerts[1]!.length, 203);
   assert.ok(alerts[1]!.endsWith('y...'));
 });
