@@ -62,3 +62,14 @@ test('tai64n output has the form of the real tai64n', { skip: !haveDaemontools()
   assert.equal(stripLabels(o.stdout), stripLabels(c.stdout));
   assert.equal(o.stdout.replace(/@[0-9a-f]{24}/g, '@'), c.stdout.replace(/@[0-9a-f]{24}/g, '@'));
 });
+
+test('tai64n and tai64nlocal: output errors give a fatal message and 111, never a stack trace', async () => {
+  for (const prog of ['tai64n', 'tai64nlocal']) {
+    const r = await run('/bin/sh', ['-c', `${ours(prog)} > /dev/full`], { input: 'a line\n' });
+    assert.equal(r.code, 111, prog);
+    assert.equal(r.stderr, `${prog}: fatal: unable to write output: out of disk space\n`);
+  }
+  const dir = await run('/bin/sh', ['-c', `${ours('tai64n')} < /`]);
+  assert.equal(dir.code, 111);
+  assert.equal(dir.stderr, 'tai64n: fatal: unable to read input: is a directory\n');
+});

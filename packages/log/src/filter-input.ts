@@ -1,26 +1,44 @@
 /** Runs a stdin-to-stdout filter over the streaming input reader; resolves when input ends. */
-import { type Strerr } from '@svkit/diag';
-import { readInput } from './input.js';
+import { errnoText, EXIT_TEMP, type Strerr } from '@svkit/diag';
+import { readInput, type Input } from './input.js';
 
-/** Feeds every chunk of fd 0 to `chunk`, then calls `end`; resolves to the exit code (111 on a read error). */
+/**
+ * Feeds every chunk of fd 0 to `chunk`, then calls `end`; resolves to the exit code: 0, or 111 after
+ * `prog: fatal: unable to read input/write output: reason` (silently for a closed pipe on output,
+ * where the C tools die of SIGPIPE).
+ */
 export function filterInput(err: Strerr, chunk: (buf: Buffer) => void, end: () => void): Promise<number> {
   return new Promise((resolve) => {
-    const fail = (e: unknown): void => {
-      end();
-      err.warnSys('unable to read input', e);
-      resolve(111);
+    let input: Input | undefined;
+    let done = false;
+    const finish = (code: number, what?: string, e?: unknown): void => {
+      if (done) return;
+      done = true;
+      input?.close();
+      if (what && (e as NodeJS.ErrnoException)?.code !== 'EPIPE') err.io.err(`${err.prog}: fatal: unable to ${what}: ${errnoText(e)}\n`);
+      resolve(code);
+    };
+    const output = (f: () => void): boolean => {
+      try {
+        f();
+        return true;
+      } catch (e) {
+        finish(EXIT_TEMP, 'write output', e);
+        return false;
+      }
     };
     try {
-      readInput(0, {
-        data: chunk,
+      input = readInput(0, {
+        data: (buf) => void output(() => chunk(buf)),
         end() {
-          end();
-          resolve(0);
+          if (output(end)) finish(0);
         },
-        error: fail,
+        error(e) {
+          if (output(end)) finish(EXIT_TEMP, 'read input', e);
+        },
       });
     } catch (e) {
-      fail(e);
+      if (output(end)) finish(EXIT_TEMP, 'read input', e);
     }
   });
 }

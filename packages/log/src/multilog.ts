@@ -1,5 +1,5 @@
 /** multilog: reads lines from stdin and appends selected lines to rotated logs (daemontools 0.76). */
-import { type Io, processIo, runMain, EXIT_TEMP } from '@svkit/diag';
+import { type Io, errnoText, processIo, runMain, EXIT_TEMP } from '@svkit/diag';
 import { setNonBlocking } from '@svkit/sys';
 import { readInput, type Input } from './input.js';
 import { DirError, LogDir } from './log-dir.js';
@@ -106,7 +106,14 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       try {
         input = readInput(0, {
           data(chunk) {
-            router.feed(chunk);
+            try {
+              router.feed(chunk);
+            } catch (e) {
+              // not expected: say so, keep what was queued, and stop like at EOF
+              io.err(`multilog: fatal: internal error: ${errnoText(e)}\n`);
+              exitCode = EXIT_TEMP;
+              ended = true;
+            }
             drain();
           },
           end() {
@@ -115,7 +122,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
             drain();
           },
           error(e) {
-            err.warnSys('unable to read input', e);
+            io.err(`multilog: fatal: unable to read input: ${errnoText(e)}\n`); // after logging what was read
             exitCode = EXIT_TEMP;
             ended = true;
             router.endOfInput();
@@ -123,7 +130,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
           },
         });
       } catch (e) {
-        err.warnSys('unable to read input', e);
+        io.err(`multilog: fatal: unable to read input: ${errnoText(e)}\n`); // after logging what was read
         exitCode = EXIT_TEMP;
         ended = true;
         drain();
