@@ -1,5 +1,5 @@
 /**
- * fghack CHILD: an anti-backgrounding tool. Runs CHILD with 30 extra descriptors writing to a pipe,
+ * fghack CHILD: an anti-backgrounding tool. Runs CHILD with 31 descriptors (fds 3-33) writing to a pipe,
  * reads and discards the pipe until every holder (CHILD and anything it forked) has closed it,
  * then exits with CHILD's exit code (111 "child crashed" when it died from a signal).
  */
@@ -9,7 +9,7 @@ import { processIo, runMain, type Io } from '@svkit/diag';
 import { closeQuiet, pipe2, resolveOnPath } from '@svkit/sys';
 import { isOurLoader, ownLoader, pendingLimits } from './pending-limits.js';
 
-const EXTRA_FDS = 30;
+const EXTRA_FDS = 31; // as 0.76: the pipe and 30 duplicates
 
 /** Runs fghack: resolves with the exit code once the child has exited and the pipe is closed. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
