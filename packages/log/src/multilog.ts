@@ -11,6 +11,12 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('multilog', io, async (err) => {
     const script = parseScript(argv);
     process.umask(0o022);
+    // catch ALRM and TERM from the start (their default action would kill us during start-up)
+    let early: { term: boolean; alrm: boolean } | undefined = { term: false, alrm: false };
+    const earlyTerm = (): void => void (early && (early.term = true));
+    const earlyAlrm = (): void => void (early && (early.alrm = true));
+    process.on('SIGTERM', earlyTerm);
+    process.on('SIGALRM', earlyAlrm);
     const dirs: LogDir[] = [];
     const steps: Step[] = [];
     for (const a of script.actions) {
@@ -102,6 +108,8 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       };
       process.on('SIGTERM', onTerm);
       process.on('SIGALRM', onAlrm);
+      process.removeListener('SIGTERM', earlyTerm);
+      process.removeListener('SIGALRM', earlyAlrm);
 
       try {
         input = readInput(0, {
@@ -135,6 +143,10 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
         ended = true;
         drain();
       }
+      const pending = early!;
+      early = undefined;
+      if (pending.alrm) onAlrm();
+      if (pending.term) onTerm();
     });
   });
 }
