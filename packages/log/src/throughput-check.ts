@@ -1,10 +1,10 @@
 /**
  * Hand-run throughput check of multilog and tai64nlocal against Debian's C tools on the same input:
  *   node packages/log/dist/throughput-check.js [MB=100]
- * Prints seconds, MB/s, peak RSS and our speed-up. `measureLogThroughput` is exported for bench/.
+ * Each program runs twice, alternating; the best time is kept. Prints seconds, MB/s, peak RSS and our speed-up. `measureLogThroughput` is exported for bench/.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,6 +43,7 @@ export function makeLogInput(path: string, mb: number): void {
     writeSync(fd, chunk);
     total += chunk.length;
   }
+  fsyncSync(fd); // no write-back of the input competing with the runs' fsyncs
   closeSync(fd);
 }
 
@@ -71,17 +72,31 @@ export function measureLogThroughput(mb = 100): ThroughputResult[] {
     const script = ['t', 's16777215', 'n20'];
     const progs: [string, string][] = [['ours', join(ROOT, 'bin')]];
     if (existsSync('/usr/bin/multilog')) progs.push(['C', '/usr/bin']);
-    for (const [who, bin] of progs) {
-      results.push(timed(`multilog t s16777215 n20 (${who})`, join(bin, 'multilog'), [...script, `./log-${who}`], input, dir, bytes));
+    // each program twice, alternating, best time kept (the machine may be busy)
+    for (const [who, bin] of progs) rmSync(join(dir, `log-${who}`), { recursive: true, force: true });
+    const best = new Map<string, ThroughputResult>();
+    const keep = (r: ThroughputResult): void => {
+      const b = best.get(r.name);
+      if (!b || r.seconds < b.seconds) best.set(r.name, r);
+    };
+    for (let round = 0; round < 2; round++) {
+      for (const [who, bin] of progs) {
+        rmSync(join(dir, `log-${who}`), { recursive: true, force: true });
+        keep(timed(`multilog t s16777215 n20 (${who})`, join(bin, 'multilog'), [...script, `./log-${who}`], input, dir, bytes));
+      }
     }
     // tai64nlocal input: what our multilog wrote
     const logDir = join(dir, 'log-ours');
     const stamped = join(dir, 'stamped');
     const fd = openSync(stamped, 'w');
     for (const n of readdirSync(logDir).filter((f) => f.startsWith('@')).sort().concat('current')) writeSync(fd, readFileSync(join(logDir, n)));
+    fsyncSync(fd);
     closeSync(fd);
     const sBytes = statSync(stamped).size;
-    for (const [who, bin] of progs) results.push(timed(`tai64nlocal (${who})`, join(bin, 'tai64nlocal'), [], stamped, dir, sBytes));
+    for (let round = 0; round < 2; round++) {
+      for (const [who, bin] of progs) keep(timed(`tai64nlocal (${who})`, join(bin, 'tai64nlocal'), [], stamped, dir, sBytes));
+    }
+    results.push(...best.values());
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
