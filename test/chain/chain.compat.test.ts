@@ -21,6 +21,8 @@ function inputs(dir: string): void {
   writeFileSync(`${dir}/env/.SVKIT_TEST_HIDDEN`, 'hidden');
   mkdirSync(`${dir}/envsub/sub`, { recursive: true });
   writeFileSync(`${dir}/plain`, 'x');
+  mkdirSync(`${dir}/envpath`);
+  writeFileSync(`${dir}/envpath/PATH`, '/nonexistent');
 }
 
 /** Normalizes what may differ without meaning anything: pipe and socket inode numbers. */
@@ -38,6 +40,7 @@ const cases: Array<[string, string, string[]]> = [
   ['envdir on a file', 'envdir', ['plain', REPORT]],
   ['envdir on a directory with a subdirectory', 'envdir', ['envsub', REPORT]],
   ['envdir with a missing child', 'envdir', ['env', 'svkit-no-such-program']],
+  ['envdir sets PATH but finds the child on the old one', 'envdir', ['envpath', 'sh', '-c', 'echo $PATH']],
   ['envuidgid sets UID and GID', 'envuidgid', ['nobody', REPORT]],
   ['envuidgid with an unknown account', 'envuidgid', ['svkit-no-such-user', REPORT]],
   ['envuidgid without a child', 'envuidgid', ['nobody']],
@@ -92,6 +95,22 @@ test('compat: setuidgid to a user with supplementary groups: same uid and gid; o
   assert.equal(r.ours.stdout.trim(), all);
   assert.match(r.theirs.stdout.trim(), new RegExp(`^uid=\\d+\\(${user}\\) gid=\\d+\\(${gid}\\) groups=\\d+\\(${gid}\\)$`));
   assert.equal(r.ours.stdout.split(' groups=')[0], r.theirs.stdout.split(' groups=')[0]);
+});
+
+test('compat: envdir with an unreadable file or directory (as nobody)', { skip: !have }, (t) => {
+  const { dir, cleanup } = tempDir('svkit-compat-');
+  t.after(cleanup);
+  chmodSync(dir, 0o755);
+  inputs(dir);
+  writeFileSync(`${dir}/env/SVKIT_TEST_SECRET`, 'x', { mode: 0o000 });
+  mkdirSync(`${dir}/noread`, { mode: 0o311 });
+  mkdirSync(`${dir}/nosearch`, { mode: 0o000 });
+  for (const d of ['env', 'noread', 'nosearch']) {
+    const as = (prog: string) => norm(runSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', prog, d, 'true'], { cwd: dir, env: ENV }));
+    const o = as(ours('envdir'));
+    assert.deepEqual(o, as(theirs('envdir')), d);
+    assert.equal(o.code, 111, d);
+  }
 });
 
 test('compat: setuidgid without the right to change ids fails the same way', { skip: !have }, (t) => {

@@ -17,6 +17,6 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       if (err instanceof EnvDirError) return e.dieSys(err.action, err.cause);
       throw err;
     }
-    return execChild(e, argv.slice(1), env);
+    return execChild(e, argv.slice(1), env, { searchEnv: io.env }); // PATH lookup as 0.76: the old PATH
   });
 }

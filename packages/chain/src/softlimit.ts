@@ -50,6 +50,6 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     }
     if (parsed.rest.length === 0) return e.dieUsage(USAGE);
     // applied just before the final execve (or handed on to our next loader): see pending-limits.ts
-    return execChild(e, parsed.rest, io.env, wanted);
+    return execChild(e, parsed.rest, io.env, { limits: wanted });
   });
 }
