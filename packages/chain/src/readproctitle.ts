@@ -10,7 +10,9 @@ export function main(argv: string[], io: Io = processIo, input: NodeJS.ReadableS
   return runMain('readproctitle', io, async () => {
     const d = argv[argv.length - 1];
     if (d === undefined || Buffer.byteLength(d) < 5) return 100;
-    const prefix = [process.argv[1] ?? 'readproctitle', ...argv.slice(0, -1)].join(' ') + ' ';
+    // the name as svscanboot runs it (found on PATH, argv[0] "readproctitle"); a Node script cannot
+    // know its argv[0], and this also makes /proc/PID/comm start with "readproctitle"
+    const prefix = ['readproctitle', ...argv.slice(0, -1)].join(' ') + ' ';
     const tail = new DotTail(Buffer.byteLength(d));
     const show = () => { process.title = prefix + tail.toString(); };
     show();
