@@ -1,5 +1,6 @@
 /** Console endpoints: procServ's specifications (`PORT`, `IFACE:PORT`, `unix:PATH`, `unix:USER:GROUP:PERM:PATH`, `unix:@NAME`). */
-import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import net from 'node:net';
 import { errnoError } from '@svkit/diag';
 import { getpwnam, umask } from '@svkit/sys';
@@ -76,7 +77,9 @@ function userId(name: string): number {
 
 /**
  * Starts listening on `ep`. A stale UNIX socket file (nobody accepting) is replaced; a live one is
- * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions.
+ * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions,
+ * under a temporary name renamed into place once listening (so the path never refuses connections),
+ * and removed again when the server closes.
  */
 export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
   const server = net.createServer({ pauseOnConnect: false, noDelay: true }, onConnection);
@@ -93,18 +96,30 @@ export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConne
   if (st) {
     if (!st.isSocket()) throw errnoError('EEXIST', `${ep.path} exists and is not a socket`);
     if (await socketInUse(ep.path)) throw errnoError('EADDRINUSE', `${ep.path} is in use`);
-    unlinkSync(ep.path);
   }
+  const tmp = join(dirname(ep.path), `.${basename(ep.path)}.${process.pid}.tmp`);
+  try { unlinkSync(tmp); } catch { /* not there */ }
   const old = umask(0o177);
   try {
-    await listen(server, { path: ep.path });
+    await listen(server, { path: tmp });
   } finally {
     umask(old);
   }
-  chmodSync(ep.path, ep.perm ?? 0o600);
-  if (ep.user !== undefined || ep.group !== undefined) {
-    chownSync(ep.path, ep.user !== undefined ? userId(ep.user) : -1, ep.group !== undefined ? groupId(ep.group) : -1);
+  try {
+    chmodSync(tmp, ep.perm ?? 0o600);
+    if (ep.user !== undefined || ep.group !== undefined) {
+      chownSync(tmp, ep.user !== undefined ? userId(ep.user) : -1, ep.group !== undefined ? groupId(ep.group) : -1);
+    }
+    renameSync(tmp, ep.path);
+  } catch (e) {
+    server.close();
+    throw e;
   }
+  const close = server.close.bind(server);
+  server.close = (cb) => {
+    try { unlinkSync(ep.path); } catch { /* already gone */ }
+    return close(cb);
+  };
   return server;
 }
 
