@@ -95,13 +95,13 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): { c
 }
 
 /** Polls `cond` every 20 ms until it returns a truthy value, or throws after `timeoutMs`. */
-export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs = 10000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs = 10000, what = 'condition'): Promise<Exclude<T, false | 0 | '' | null | undefined>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await cond();
-      if (v) return v;
+      if (v) return v as Exclude<T, false | 0 | '' | null | undefined>;
     } catch (e) {
       last = e;
     }
