@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type net from 'node:net';
 import { resolve } from 'node:path';
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { processIo, runMain, type Io, type Strerr } from '@svkit/diag';
 import { RLIMIT, setrlimit } from '@svkit/sys';
 import { ConsoleLog } from './console-log.js';
 import { ConsoleServer, VERSION } from './console-server.js';
@@ -37,7 +37,7 @@ function daemonize(argv: string[]): number {
   return 0;
 }
 
-async function serve(o: ProcservOptions, io: Io, e: ReturnType<typeof import('@svkit/diag').strerr>): Promise<number> {
+async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   const serverCwd = process.cwd();
   const commandLine = o.command.join(' ');
   let quit!: (code: number) => void;
