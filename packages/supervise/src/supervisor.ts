@@ -4,7 +4,7 @@
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, realpathSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -66,7 +66,8 @@ const SIGNUM = osConstants.signals as Record<string, number>;
 /** One supervised service directory. */
 export class Supervisor {
   readonly dir: string;
-  readonly abs: string;
+  /** Absolute real path of the directory (symlinks resolved at open, so removing a symlink changes nothing). */
+  abs: string;
   private readonly io: Io;
   private readonly prog: string;
   state: State = 'down';
@@ -109,6 +110,11 @@ export class Supervisor {
       throw new SuperviseError(`unable to chdir to ${this.dir}`, e);
     }
     if (!st.isDirectory()) throw new SuperviseError(`unable to chdir to ${this.dir}`, errnoError('ENOTDIR', this.dir));
+    try {
+      this.abs = realpathSync(this.abs);
+    } catch (e) {
+      throw new SuperviseError(`unable to chdir to ${this.dir}`, e);
+    }
     let wantDown = false;
     try {
       statSync(join(this.abs, DOWN));

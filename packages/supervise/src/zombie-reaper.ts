@@ -28,8 +28,18 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** True when /proc belongs to our pid namespace (a container that did not mount its own /proc has the host's). */
+function procIsOurs(): boolean {
+  try {
+    return Number(readFileSync('/proc/self/stat', 'latin1').split(' ', 1)[0]) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
 /** Reaps every zombie child that is not ours; returns how many. */
 export function reapOrphans(): number {
+  if (!procIsOurs()) return 0; // pids in /proc would not be our pids: reaping could steal our own children
   let n = 0;
   for (const pid of children()) {
     if (isSpawned(pid) || !isZombie(pid)) continue;
