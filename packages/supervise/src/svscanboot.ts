@@ -1,0 +1,35 @@
+/**
+ * svscanboot [DIR]: svscan DIR (default /etc/service) with its stdout and stderr sent to
+ * `readproctitle service errors: ...`, so supervision errors show in `ps` (daemontools 0.76).
+ * readproctitle is the one beside this program's bin directory, else the one on PATH.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { closeQuiet, dup2, O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { main as svscan } from './svscan.js';
+
+/** Entry point of `svscanboot`. */
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return runMain('svscanboot', io, (e) => {
+    if (argv.length > 1) e.dieUsage('svscanboot [dir]');
+    const dir = argv[0] ?? '/etc/service';
+    const sibling = join(dirname(process.argv[1] ?? ''), 'readproctitle');
+    const rpt = existsSync(sibling) ? sibling : 'readproctitle';
+    let fds: [number, number];
+    try {
+      fds = pipe2(O_CLOEXEC);
+    } catch (err) {
+      return e.dieSys('unable to create pipe', err);
+    }
+    const [r, w] = fds;
+    const child = spawn(rpt, ['service', 'errors:', '.'.repeat(400)], { stdio: [r, 'ignore', 'ignore'] });
+    child.on('error', (err) => e.warn(`unable to run readproctitle: ${errnoText(err)}`));
+    closeQuiet(r);
+    dup2(w, 1);
+    dup2(w, 2);
+    closeQuiet(w);
+    return svscan([dir], io);
+  });
+}
