@@ -1,0 +1,92 @@
+/**
+ * Memory and idle CPU of a supervision tree: N `sleep` services under svscan, PSS summed over
+ * the supervision processes (our one svscan; daemontools' svscan + N supervise) and over the
+ * whole tree, then CPU used by the supervision processes over an idle interval at the largest N.
+ */
+import type { BenchCase, CaseContext } from '../bench-case.js';
+import { tempDir } from '../cleanup.js';
+import { idleCpuMs } from '../idle-cpu.js';
+import { totalPssKb } from '../pss.js';
+import { ScanTree } from '../scan-tree.js';
+import { makeServices, sleepRun } from '../service-dir.js';
+import { sleep } from '../sleep.js';
+import { median } from '../stats.js';
+import { atMostTheirs, type Row } from '../table.js';
+import type { Side } from '../tools.js';
+import { join } from 'node:path';
+
+interface TreeSample {
+  supervisionMb: number;
+  allMb: number;
+  supervisionProcs: number;
+  idleMs?: number;
+}
+
+async function measureTree(ctx: CaseContext, side: Side, n: number, idleSeconds: number | undefined): Promise<TreeSample> {
+  const { dir, remove } = tempDir(`mem${n}-${side}`);
+  try {
+    const scan = join(dir, 'scan');
+    makeServices(scan, n, sleepRun(1000000));
+    const t0 = performance.now();
+    const tree = new ScanTree(side, scan, dir);
+    try {
+      await tree.waitUp(undefined, 120000);
+      const upMs = performance.now() - t0;
+      await sleep(ctx.config.settleSeconds * 1000);
+      const { supervision, all } = tree.pids();
+      const sample: TreeSample = { supervisionMb: totalPssKb(supervision) / 1024, allMb: totalPssKb(all) / 1024, supervisionProcs: supervision.length };
+      ctx.log(`  ${side} ${n} services: up in ${upMs.toFixed(0)} ms, ${supervision.length} supervision processes, PSS ${sample.supervisionMb.toFixed(1)} MB (tree ${sample.allMb.toFixed(1)} MB)`);
+      if (idleSeconds !== undefined) {
+        sample.idleMs = await idleCpuMs(() => tree.pids().supervision, idleSeconds);
+        ctx.log(`  ${side} ${n} services: idle CPU ${sample.idleMs.toFixed(0)} ms over ${idleSeconds} s`);
+      }
+      return sample;
+    } finally {
+      await tree.stop();
+    }
+  } finally {
+    await remove();
+  }
+}
+
+/** Memory (PSS) at 10/100/1000 services and idle CPU at the largest size. */
+export const memoryCase: BenchCase = {
+  name: 'memory',
+  aliases: ['idle', 'tree', 'pss'],
+  needs: ['svscan', 'supervise'],
+  method:
+    'N services `exec sleep 1000000` under svscan; after all status files show a pid and a settle pause, Pss from ' +
+    '/proc/PID/smaps_rollup is summed over the supervision processes (every process of svscan\'s tree that is not a ' +
+    'service pid from a status file: our one svscan; daemontools\' svscan + N supervise) and over the whole tree. ' +
+    'Idle CPU: utime+stime of the supervision processes over the idle interval, on the largest tree, first run.',
+  async run(ctx) {
+    const rows: Row[] = [];
+    const sizes = ctx.config.treeSizes;
+    const largest = sizes[sizes.length - 1]!;
+    let idle: Partial<Record<Side, number>> = {};
+    for (const n of sizes) {
+      const reps = n >= 1000 ? 1 : ctx.config.treeReps;
+      const samples: Record<Side, TreeSample[]> = { ours: [], theirs: [] };
+      for (let rep = 0; rep < reps; rep++) {
+        for (const side of ctx.sides(rep)) {
+          const s = await measureTree(ctx, side, n, n === largest && rep === 0 ? ctx.config.idleSeconds : undefined);
+          samples[side].push(s);
+          if (s.idleMs !== undefined) idle = { ...idle, [side]: s.idleMs };
+        }
+      }
+      const med = (side: Side, f: (s: TreeSample) => number): number | undefined => (samples[side].length ? median(samples[side].map(f)) : undefined);
+      const detail = reps === 1 ? '1 run each' : `median of ${reps}`;
+      rows.push({
+        name: `memory: PSS of supervisors, ${n} services`,
+        unit: 'MB',
+        ours: med('ours', (s) => s.supervisionMb),
+        theirs: med('theirs', (s) => s.supervisionMb),
+        goal: n === 1000 ? atMostTheirs(1, 'daemontools') : undefined,
+        detail,
+      });
+      rows.push({ name: `memory: PSS incl. the sleep services, ${n} services`, unit: 'MB', ours: med('ours', (s) => s.allMb), theirs: med('theirs', (s) => s.allMb), detail });
+    }
+    rows.push({ name: `idle CPU of the supervisors, ${largest} services, ${ctx.config.idleSeconds} s`, unit: 'ms', ours: idle.ours, theirs: idle.theirs, goal: atMostTheirs(1, 'daemontools'), detail: '1 run each' });
+    return rows;
+  },
+};

@@ -1,0 +1,35 @@
+/** Bench settings: full run by default, BENCH_QUICK=1 for a fast smoke run. */
+
+/** Sizes and repetitions of every case. */
+export interface BenchConfig {
+  quick: boolean;
+  /** Service counts of the memory case; idle CPU is measured on the largest. */
+  treeSizes: number[];
+  /** Runs per side of the memory case for trees below 1000 services (1000: one run each). */
+  treeReps: number;
+  /** Seconds between "all up" and the PSS reading. */
+  settleSeconds: number;
+  idleSeconds: number;
+  pickupReps: number;
+  /** Rounds of the restart case; each round measures two restarts per side. */
+  restartRounds: number;
+  controlReps: number;
+  wallReps: number;
+  logMb: number;
+  logReps: number;
+  consoleMb: number;
+  consoleReps: number;
+}
+
+/** The configuration from the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1';
+  return quick
+    ? { quick, treeSizes: [10, 100], treeReps: 1, settleSeconds: 1, idleSeconds: 5, pickupReps: 2, restartRounds: 1, controlReps: 2, wallReps: 3, logMb: 10, logReps: 1, consoleMb: 10, consoleReps: 1 }
+    : { quick, treeSizes: [10, 100, 1000], treeReps: 3, settleSeconds: 3, idleSeconds: 30, pickupReps: 3, restartRounds: 3, controlReps: 5, wallReps: 10, logMb: 100, logReps: 3, consoleMb: 50, consoleReps: 3 };
+}
+
+/** The two sides in the order to run them in repetition `rep` (alternating who goes first). */
+export function sidesFor(rep: number): ['ours', 'theirs'] | ['theirs', 'ours'] {
+  return rep % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
+}
