@@ -4,6 +4,7 @@
  * with bare Node start-up (`node -e ''`) and with the C tools.
  */
 import { spawnSync } from 'node:child_process';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, CaseContext } from '../bench-case.js';
 import { tempDir } from '../cleanup.js';
@@ -31,10 +32,16 @@ async function setUp(side: Side): Promise<Setup> {
 }
 
 /** svc -d DIR until supervise/status has pid 0; then brings the service back up (and past daemontools' 1 s start pause). */
-async function downRoundTrip(side: Side, svc: string): Promise<number> {
+async function downRoundTrip(side: Side, svc: string, via: 'svc' | 'fifo'): Promise<number> {
   const t0 = performance.now();
-  const r = spawnSync(tool(side, 'svc'), ['-d', svc], { stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`${side} svc -d exited ${r.status}`);
+  if (via === 'fifo') {
+    const fd = openSync(join(svc, 'supervise/control'), constants.O_WRONLY | constants.O_NONBLOCK);
+    writeSync(fd, 'd');
+    closeSync(fd);
+  } else {
+    const r = spawnSync(tool(side, 'svc'), ['-d', svc], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${side} svc -d exited ${r.status}`);
+  }
   const t1 = spinUntil(() => statusPid(svc) === 0, 10000, `${side} service down`);
   spawnSync(tool(side, 'svc'), ['-u', svc], { stdio: 'ignore' });
   await waitFor(() => (statusPid(svc) ?? 0) > 0, 10000, `${side} service up again`);
@@ -49,7 +56,7 @@ export const controlCase: BenchCase = {
   needs: ['svscan', 'supervise', 'svc', 'svstat', 'svok'],
   method:
     'One service per side under its own svscan. Round trip: from spawning `svc -d DIR` until supervise/status shows ' +
-    'pid 0 (spinning on the file), then `svc -u` and a 1.2 s pause (daemontools ignores control for 1 s after a start). ' +
+    'pid 0 (spinning on the file); the same with the bench writing \'d\' into supervise/control itself; then `svc -u` and a 1.2 s pause (daemontools ignores control for 1 s after a start). ' +
     'Wall times: spawnSync from start to exit of `svc -u DIR` (service already up), `svstat DIR`, `svok DIR` and ' +
     '`node -e \'\'`, interleaved.',
   async run(ctx: CaseContext) {
@@ -59,10 +66,12 @@ export const controlCase: BenchCase = {
       for (const side of sides) setups.set(side, await setUp(side));
       await sleep(1200);
       const trip: Record<Side, number[]> = { ours: [], theirs: [] };
+      const fifo: Record<Side, number[]> = { ours: [], theirs: [] };
       for (let rep = 0; rep < ctx.config.controlReps; rep++) {
         for (const side of ctx.sides(rep)) {
-          trip[side].push(await downRoundTrip(side, setups.get(side)!.svc));
-          ctx.log(`  ${side} svc -d round trip: ${trip[side].at(-1)!.toFixed(1)} ms`);
+          trip[side].push(await downRoundTrip(side, setups.get(side)!.svc, 'svc'));
+          fifo[side].push(await downRoundTrip(side, setups.get(side)!.svc, 'fifo'));
+          ctx.log(`  ${side} svc -d round trip: ${trip[side].at(-1)!.toFixed(1)} ms; 'd' into the control FIFO: ${fifo[side].at(-1)!.toFixed(2)} ms`);
         }
       }
       const cmds: [string, (svc: string) => string[]][] = [['svc', (s) => ['-u', s]], ['svstat', (s) => [s]], ['svok', (s) => [s]]];
@@ -83,6 +92,13 @@ export const controlCase: BenchCase = {
           unit: 'ms',
           ours: median(trip.ours),
           theirs: trip.theirs.length ? median(trip.theirs) : undefined,
+          detail: `median of ${ctx.config.controlReps}`,
+        },
+        {
+          name: "control: 'd' written into supervise/control until status shows down (supervisor only)",
+          unit: 'ms',
+          ours: median(fifo.ours),
+          theirs: fifo.theirs.length ? median(fifo.theirs) : undefined,
           detail: `median of ${ctx.config.controlReps}`,
         },
         { name: "bare Node start-up `node -e ''` (baseline)", unit: 'ms', ours: node, theirs: undefined, detail: `median of ${ctx.config.wallReps}` },
