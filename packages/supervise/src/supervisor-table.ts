@@ -66,7 +66,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     ready: ignore,
   },
   starting: {
-    u: wantUp,
+    u: (sv) => { sv.setWant('u'); sv.hurryStart(); },
     d: (sv) => { sv.setWant('d'); sv.cancelStart(); },
     o: wantOnce,
     p: ignore,

@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoError, errnoText, type Io } from '@svkit/diag';
-import { flock, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
+import { flock, getpgrp, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
 import { now, type Instant } from '@svkit/tai64';
 import {
   ADOPT, CONTROL, DOWN, LOCK, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, OK, STATE_JSON, STATE_JSON_NEW,
@@ -58,10 +58,23 @@ export interface ExtraState {
   restarts: number;
   quickDeaths: number;
   gaveUp: boolean;
-  nextStart: number | null;
+  nextStart: number | null; // unix ms of the planned start while state is 'starting'
+  backoff: boolean; // the planned start is delayed by restart-factor (exponential backoff)
+  notifies: boolean; // the current run was given a notification-fd (readiness is meaningful)
 }
 
 const SIGNUM = osConstants.signals as Record<string, number>;
+
+/** True when `pid` leads its own process group, and that group is not ours. */
+function leadsOwnGroup(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return pgid === pid && pgid !== getpgrp();
+  } catch {
+    return false;
+  }
+}
 
 /** One supervised service directory. */
 export class Supervisor {
@@ -79,6 +92,8 @@ export class Supervisor {
   private child: ChildProcess | undefined;
   private adopted: Adopted | undefined;
   private finishChild: ChildProcess | undefined;
+  private finishGroup = false;
+  private readyPipe: Socket | undefined;
   private lockFd = -1;
   private controlWriteFd = -1;
   private okFd = -1;
@@ -97,7 +112,7 @@ export class Supervisor {
     this.prog = opts.prog ?? 'supervise';
     this.extra = {
       state: 'down', pid: 0, want: 'up', since: Date.now(), ready: false, readySince: null, lastExit: null,
-      restarts: 0, quickDeaths: 0, gaveUp: false, nextStart: null,
+      restarts: 0, quickDeaths: 0, gaveUp: false, nextStart: null, backoff: false, notifies: false,
     };
   }
 
@@ -197,35 +212,57 @@ export class Supervisor {
 
   // ---- actions used by the table -------------------------------------------------------------
 
-  /** Records the wish; 'u' from the operator also forgives earlier quick deaths. */
+  /** Records the wish; 'u' and 'o' from the operator also forgive earlier quick deaths (and a give-up). */
   setWant(w: Want): void {
-    if (w === 'u') {
+    if (w !== 'd') {
       this.extra.quickDeaths = 0;
       this.extra.gaveUp = false;
     }
     if (this.want !== w) {
       this.want = w;
       this.writeStatus();
-    } else if (w === 'u') {
+    } else {
       this.writeExtra();
     }
   }
 
-  /** Plans the next start: at once after a long run, else after the restart delay or backoff. */
+  /**
+   * Plans the next start. As 0.76 (which sleeps 1 s after every start), never sooner than
+   * restart-delay after the previous start: so a run that lasted longer restarts at once. After the
+   * n-th quick death in a row (n >= 2) with restart-factor > 1: restart-delay x factor^(n-1) ms after
+   * the exit, at most restart-max-delay (exponential backoff).
+   */
   scheduleStart(): void {
     const cfg = (this.config = readServiceConfig(this.abs));
-    const sinceStart = Date.now() - this.lastStart;
-    let delay = Math.max(0, cfg.restartDelay - sinceStart);
-    if (this.extra.quickDeaths > 1 && cfg.restartFactor > 1) {
-      const backoff = cfg.restartDelay * cfg.restartFactor ** (this.extra.quickDeaths - 1);
-      delay = Math.min(cfg.restartMaxDelay, backoff);
+    const t = Date.now();
+    let at = Math.max(t, this.lastStart + cfg.restartDelay);
+    const n = this.extra.quickDeaths;
+    this.extra.backoff = false;
+    if (n >= 2 && cfg.restartFactor > 1) {
+      const cap = Math.max(cfg.restartMaxDelay, cfg.restartDelay);
+      at = Math.max(at, t + Math.min(cap, cfg.restartDelay * cfg.restartFactor ** (n - 1)));
+      this.extra.backoff = true;
     }
     this.state = 'starting';
-    this.extra.nextStart = Date.now() + delay;
+    this.planStart(at);
+  }
+
+  /** svc -u while a start is planned: drop the backoff, start as soon as the 0.76 throttle allows. */
+  hurryStart(): void {
+    const cfg = (this.config = readServiceConfig(this.abs));
+    const at = Math.max(Date.now(), this.lastStart + cfg.restartDelay);
+    this.extra.backoff = false;
+    if (this.extra.nextStart === null || at < this.extra.nextStart) this.planStart(at);
+    else this.writeExtra();
+  }
+
+  private planStart(at: number): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.extra.nextStart = at;
     this.startTimer = setTimeout(() => {
       this.startTimer = undefined;
       this.dispatch('start-timer');
-    }, delay);
+    }, Math.max(0, at - Date.now()));
     this.writeExtra();
   }
 
@@ -234,6 +271,7 @@ export class Supervisor {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.startTimer = undefined;
     this.extra.nextStart = null;
+    this.extra.backoff = false;
     this.state = 'down';
     this.writeExtra();
   }
@@ -249,8 +287,10 @@ export class Supervisor {
     }
     this.lastStart = Date.now();
     this.extra.nextStart = null;
+    this.extra.backoff = false;
     this.extra.ready = false;
     this.extra.readySince = null;
+    this.extra.notifies = cfg.notificationFd !== undefined;
     let child: ChildProcess;
     try {
       child = spawn('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid });
@@ -264,15 +304,16 @@ export class Supervisor {
     }
     this.child = child;
     addSpawned(child.pid);
-    this.setPid(child.pid);
     this.state = 'up';
     this.paused = false;
+    this.setPid(child.pid);
     this.writeStatus();
     this.writeAdopt();
     child.once('exit', (code, signal) => {
       removeSpawned(child.pid!);
       if (this.child !== child) return;
       this.child = undefined;
+      this.dropReadyPipe();
       this.dispatch('child-exit', { code, signal } satisfies ExitHow);
     });
     child.on('error', (e) => this.warn(`${this.dir}: ${errnoText(e)}`));
@@ -286,47 +327,55 @@ export class Supervisor {
     this.onChildExit({ code: 111, signal: null });
   }
 
+  /** Reads the notification fd: the first newline means ready (s6's protocol). */
   private watchReadiness(child: ChildProcess, fd: number): void {
     const s = child.stdio[fd] as Socket | null | undefined;
     if (!s) return;
+    this.readyPipe = s;
     const onData = (d: Buffer): void => {
-      if (d.includes(0x0a)) {
-        s.off('data', onData);
-        s.destroy();
-        if (this.child === child) this.dispatch('ready');
-      }
+      if (!d.includes(0x0a)) return;
+      this.dropReadyPipe();
+      if (this.child === child) this.dispatch('ready');
     };
     s.on('data', onData);
     s.on('error', () => {});
   }
 
+  /** Closes our end of the notification pipe (a child that forked keeps no handle of ours open). */
+  private dropReadyPipe(): void {
+    this.readyPipe?.removeAllListeners('data');
+    this.readyPipe?.destroy();
+    this.readyPipe = undefined;
+  }
+
   /** The service said it is ready. */
   markReady(): void {
+    if (this.extra.ready) return;
     this.extra.ready = true;
     this.extra.readySince = Date.now();
     this.writeExtra();
   }
 
-  /** svc -d: the down signal (and CONT so a paused service can act on it); arms timeout-kill. */
+  /**
+   * svc -d: the down signal, then CONT so a paused service can act on it (to the whole process
+   * group when the service runs under setsid); arms timeout-kill.
+   */
   stop(): void {
     const cfg = (this.config ??= readServiceConfig(this.abs));
-    this.sendSignal(cfg.downSignal);
-    this.sendSignal('SIGCONT');
+    this.sendSignal(cfg.downSignal, cfg.setsid);
+    this.sendSignal('SIGCONT', cfg.setsid);
     this.paused = false;
-    this.writeStatus();
     if (this.state === 'up') {
       this.state = 'stopping';
-      this.writeExtra();
-      if (cfg.timeoutKill > 0) {
-        this.armKillTimer(cfg.timeoutKill);
-      }
+      if (cfg.timeoutKill > 0) this.armKillTimer(cfg.timeoutKill);
     }
+    this.writeStatus();
   }
 
   /** timeout-kill expired while stopping: SIGKILL the service (its process group under setsid). */
   killAfterTimeout(): void {
-    if (this.config?.setsid) this.killGroup();
-    else this.sendSignal('SIGKILL');
+    this.warn(`${this.dir}: still running ${this.config?.timeoutKill ?? 0} ms after the down signal: sending KILL`);
+    this.sendSignal('SIGKILL', this.config?.setsid === true);
   }
 
   /** svc -p. */
@@ -348,16 +397,9 @@ export class Supervisor {
     this.sendSignal(sig);
   }
 
-  /** svc -K: SIGKILL to the service's process group (its own group under setsid), else to the service. */
+  /** svc -K: SIGKILL to the service's process group when it leads one (setsid), else to the service. */
   killGroup(): void {
-    if (!this.pid) return;
-    if (this.config?.setsid) {
-      try {
-        process.kill(-this.pid, 'SIGKILL');
-        return;
-      } catch { /* group already gone: fall through to the pid */ }
-    }
-    this.sendSignal('SIGKILL');
+    this.sendSignal('SIGKILL', true);
   }
 
   /** svc -x: leave once the service is down. */
@@ -373,6 +415,7 @@ export class Supervisor {
   /** ./run exited: record it, run ./finish if any, then restart or stay down. */
   onChildExit(how: ExitHow): void {
     this.clearKillTimer();
+    this.dropReadyPipe();
     const ranFor = Date.now() - this.lastStart;
     this.extra.lastExit = { code: how.code, signal: how.signal, at: Date.now() };
     const cfg = (this.config ??= readServiceConfig(this.abs));
@@ -380,31 +423,33 @@ export class Supervisor {
     else this.extra.quickDeaths = 0;
     this.adopted?.cancel();
     this.adopted = undefined;
-    this.setPid(0);
     this.paused = false;
     this.extra.ready = false;
     this.extra.readySince = null;
     this.removeAdopt();
+    // the state is settled before the status says "down", so `svc -wD` never sees down-but-not-finishing
+    this.state = cfg.hasFinish ? 'finishing' : 'down';
+    this.setPid(0);
     this.writeStatus();
     if (cfg.hasFinish) this.runFinish(how, cfg);
     else this.afterRun();
   }
 
+  /** Runs ./finish CODE SIGNAL DIR (s6: CODE 256 when killed by a signal, SIGNAL 0 after an exit). */
   private runFinish(how: ExitHow, cfg: ServiceConfig): void {
     const code = how.signal ? 256 : (how.code ?? 256);
     const sig = how.signal ? String(SIGNUM[how.signal] ?? 0) : '0';
-    this.state = 'finishing';
-    this.writeExtra();
     let fin: ChildProcess;
     try {
       const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-      fin = spawn('./finish', [String(code), sig], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: cfg.setsid });
+      fin = spawn('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: cfg.setsid });
     } catch (e) {
       this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
       this.afterRun();
       return;
     }
     this.finishChild = fin;
+    this.finishGroup = cfg.setsid;
     if (fin.pid !== undefined) addSpawned(fin.pid);
     let done = false;
     const end = (): void => {
@@ -423,9 +468,13 @@ export class Supervisor {
     if (cfg.timeoutFinish > 0) this.armKillTimer(cfg.timeoutFinish);
   }
 
-  /** timeout-finish expired (or svc -K while finishing): SIGKILL ./finish. */
+  /** timeout-finish expired (or svc -K while finishing): SIGKILL ./finish (its group under setsid). */
   killFinish(): void {
-    try { this.finishChild?.kill('SIGKILL'); } catch { /* gone */ }
+    const pid = this.finishChild?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(this.finishGroup && leadsOwnGroup(pid) ? -pid : pid, 'SIGKILL');
+    } catch { /* gone */ }
   }
 
   /** After ./run (and ./finish): leave if asked, restart if wanted and allowed, else stay down. */
@@ -437,7 +486,7 @@ export class Supervisor {
       return;
     }
     const cfg = (this.config ??= readServiceConfig(this.abs));
-    if (cfg.maxQuickDeaths > 0 && this.extra.quickDeaths >= cfg.maxQuickDeaths) {
+    if (this.want === 'u' && cfg.maxQuickDeaths > 0 && this.extra.quickDeaths >= cfg.maxQuickDeaths) {
       this.extra.gaveUp = true;
       this.warn(`${this.dir}: gave up after ${this.extra.quickDeaths} quick deaths in a row (svc -u to retry)`);
       this.writeExtra();
@@ -454,9 +503,21 @@ export class Supervisor {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private sendSignal(sig: NodeJS.Signals): void {
+  /**
+   * Sends `sig` to the service; with `group`, to its whole process group instead when the service
+   * leads its own group (setsid, pgrphack): never to the supervisor's own group.
+   */
+  private sendSignal(sig: NodeJS.Signals, group = false): void {
     if (!this.pid) return;
     try {
+      if (group && leadsOwnGroup(this.pid)) {
+        try {
+          process.kill(-this.pid, sig);
+          return;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
+      }
       if (this.adopted) pidfdSendSignal(this.adopted.pidfd, SIGNUM[sig]!);
       else process.kill(this.pid, sig);
     } catch (e) {
@@ -490,15 +551,18 @@ export class Supervisor {
     return this.want === 'u' ? 'up' : this.want === 'd' ? 'down' : 'once';
   }
 
-  /** Writes supervise/status (18 bytes) and the extra state. */
+  /**
+   * Writes the extra state, then supervise/status (18 bytes): a reader that sees the new status
+   * finds the matching extra state already there.
+   */
   writeStatus(): void {
     if (this.closed) return;
+    this.writeExtra();
     try {
       writeStatus(this.abs, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
     } catch (e) {
       this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
     }
-    this.writeExtra();
   }
 
   private writeExtra(): void {
@@ -546,12 +610,27 @@ export class Supervisor {
     try {
       this.when = readStatus(this.abs).when;
     } catch { /* keep now */ }
-    this.lastStart = Date.now();
+    this.carryOverExtra(pid);
+    this.lastStart = this.when.sec * 1000 + Math.floor(this.when.nsec / 1e6);
     this.state = 'up';
     this.config = readServiceConfig(this.abs);
     this.writeStatus();
     this.opts.onPid?.(pid, 0);
     return true;
+  }
+
+  /** Keeps what the previous supervisor recorded about the adopted process (readiness, counters). */
+  private carryOverExtra(pid: number): void {
+    try {
+      const old = JSON.parse(readFileSync(join(this.abs, STATE_JSON), 'utf8')) as Partial<ExtraState>;
+      if (old.pid !== pid) return;
+      this.extra.ready = old.ready === true;
+      this.extra.readySince = typeof old.readySince === 'number' ? old.readySince : null;
+      this.extra.notifies = old.notifies === true;
+      this.extra.restarts = typeof old.restarts === 'number' ? old.restarts : 0;
+      this.extra.lastExit = old.lastExit ?? null;
+      if (typeof old.since === 'number') this.extra.since = old.since;
+    } catch { /* none, or not ours */ }
   }
 
   /** Adopted process, if any (its pid), for owners that pair it with a logger. */

@@ -11,9 +11,10 @@ import { writeControl } from './control-write.js';
 import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from './layout.js';
 import { waitAll, type WaitFor } from './wait-state.js';
 
-const USAGE =
-  'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill\n' +
-  'svkit adds: 1 usr1, 2 usr2, q quit, K kill process group, -w u|U|d|D wait until up|ready|down|finished, -T ms timeout';
+/** 0.76's text for an unknown letter, word for word. */
+const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill';
+/** For mistakes in svkit's own options. */
+const USAGE_WAIT = 'svc [-udopchaitkx12qK] [-w u|U|d|D] [-T ms] dir ...';
 
 /** Entry point of `svc`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -23,9 +24,9 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     let wait: WaitFor | undefined;
     let timeout = 0;
     let i = 0;
-    const bad = (msg: string): never => {
+    const bad = (msg: string, usage = USAGE): never => {
       io.err(`svc: ${msg}\n`);
-      return e.dieUsage(USAGE, true);
+      return usage === USAGE ? e.dieUsage(USAGE, true) : e.dieUsage(usage);
     };
     for (; i < argv.length; i++) {
       const a = argv[i]!;
@@ -35,12 +36,12 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
         const ch = a[j]!;
         if (ch === 'w' || ch === 'T') {
           const val = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
-          if (val === undefined) bad(`option requires an argument -- ${ch}`);
+          if (val === undefined) bad(`option requires an argument -- ${ch}`, USAGE_WAIT);
           if (ch === 'w') {
-            if (!/^[uUdD]$/.test(val!)) bad(`-w takes u, U, d or D, not ${val}`);
+            if (!/^[uUdD]$/.test(val!)) bad(`-w takes u (up), U (up and ready), d (down) or D (down and finished), not ${val}`, USAGE_WAIT);
             wait = val as WaitFor;
           } else {
-            if (!/^\d+$/.test(val!)) bad(`-T takes milliseconds, not ${val}`);
+            if (!/^\d+$/.test(val!)) bad(`-T takes milliseconds, not ${val}`, USAGE_WAIT);
             timeout = Number(val);
           }
           break;
@@ -71,8 +72,9 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       reachable.push(dir);
     }
     if (!wait) return 0;
-    const missed = await waitAll(reachable, wait, timeout);
-    for (const [dir, why] of missed) e.warn(`timed out waiting for ${dir}: ${why}`);
-    return missed.size === 0 && reachable.length === dirs.length ? 0 : 111;
+    const { failed, timedOut } = await waitAll(reachable, wait, timeout);
+    for (const [dir, why] of failed) e.warn(`unable to wait for ${dir}: ${why}`);
+    for (const [dir, why] of timedOut) e.warn(`timed out waiting for ${dir}${why ? `: ${why}` : ''}`);
+    return failed.size === 0 && timedOut.size === 0 && reachable.length === dirs.length ? 0 : 111;
   });
 }

@@ -1,4 +1,9 @@
-/** Formats the svstat line for one service, word for word as daemontools 0.76, plus svkit's extras. */
+/**
+ * Formats the svstat line for one service, word for word as daemontools 0.76, plus svkit's extras,
+ * each appearing only when the service uses the matching file: `, ready N seconds` (notification-fd),
+ * `, finishing` (finish), `, backoff N seconds` (restart-factor), `, gave up after N quick deaths`
+ * (max-quick-deaths).
+ */
 import type { ServiceStatus } from './service-status.js';
 
 /** The text after `DIR: ` for a readable status, `nowSec` being the current unix time. */
@@ -14,6 +19,9 @@ export function formatStatusLine(s: ServiceStatus, nowSec: number): string {
   if (x) {
     if (s.pid && x.ready && x.readySince !== null) line += `, ready ${Math.max(0, Math.floor(nowSec - x.readySince / 1000))} seconds`;
     if (!s.pid && x.state === 'finishing') line += ', finishing';
+    if (!s.pid && x.state === 'starting' && x.backoff && x.nextStart !== null) {
+      line += `, backoff ${Math.max(0, Math.ceil(x.nextStart / 1000 - nowSec))} seconds`;
+    }
     if (!s.pid && x.gaveUp) line += `, gave up after ${x.quickDeaths} quick deaths`;
   }
   return line;

@@ -10,16 +10,14 @@ import { statusJson } from './svstat-json.js';
 
 /** Entry point of `svstat`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
-  return runMain('svstat', io, (e) => {
+  return runMain('svstat', io, () => {
     let dirs = argv;
     let json = false;
+    // 0.76 takes every argument as a directory (`svstat -x` says `-x: unable to chdir: ...`);
+    // only a first argument `--json` is svkit's.
     if (dirs[0] === '--json') {
       json = true;
       dirs = dirs.slice(1);
-    } else if (dirs[0] === '--') {
-      dirs = dirs.slice(1);
-    } else if (dirs[0]?.startsWith('-') && dirs[0] !== '-') {
-      e.dieUsage('svstat [--json] dir [dir ...]');
     }
     const nowSec = Date.now() / 1000;
     if (json) {

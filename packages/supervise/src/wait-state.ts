@@ -1,43 +1,52 @@
 /** Waits until services reach a state (svc -w): up, up and ready, down, or down with ./finish done. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { serviceStatus, type ServiceStatus } from './service-status.js';
 
 /** What `svc -w` can wait for: u up, U up and ready, d down, D down and finished. */
 export type WaitFor = 'u' | 'U' | 'd' | 'D';
 
-/** True when the status satisfies the wait. */
-export function reached(dir: string, s: ServiceStatus, what: WaitFor): boolean {
+/**
+ * True when the status satisfies the wait, false when not yet, or a reason when it never will
+ * (waiting for up on a service whose supervisor gave up after quick deaths).
+ * Without svkit's extra state (e.g. under daemontools' supervise), up counts as ready and down as finished.
+ */
+export function reached(s: ServiceStatus, what: WaitFor): boolean | string {
+  const x = s.extra;
   switch (what) {
     case 'u':
-      return s.pid !== 0;
     case 'U':
-      if (s.pid === 0) return false;
-      if (!existsSync(join(dir, 'notification-fd'))) return true; // no readiness protocol: up is ready
-      return s.extra?.ready === true;
+      if (s.pid === 0) return x?.gaveUp ? `gave up after ${x.quickDeaths} quick deaths` : false;
+      if (what === 'u' || !x || !x.notifies) return true; // no readiness protocol: up is ready
+      return x.ready;
     case 'd':
       return s.pid === 0;
     case 'D':
-      return s.pid === 0 && s.extra?.state !== 'finishing';
+      return s.pid === 0 && x?.state !== 'finishing';
   }
 }
 
 /**
- * Polls every 20 ms until every dir reached `what` or `timeoutMs` passed (0 = no limit).
- * Returns the dirs that did not get there (unreadable ones included, with their reason).
+ * Polls every 20 ms (reading two small files per directory, never blocking) until every dir
+ * reached `what` or `timeoutMs` passed (0 = no limit). Returns the dirs that did not get there:
+ * `failed` will never (reason), `timedOut` were still on their way ('' or why they are unreadable).
  */
-export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number): Promise<Map<string, string>> {
-  const pending = new Map<string, string>(dirs.map((d) => [d, 'not yet']));
+export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number): Promise<{ failed: Map<string, string>; timedOut: Map<string, string> }> {
+  const pending = new Map<string, string>(dirs.map((d) => [d, '']));
+  const failed = new Map<string, string>();
   const end = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   for (;;) {
     for (const dir of [...pending.keys()]) {
       try {
-        if (reached(dir, serviceStatus(dir), what)) pending.delete(dir);
+        const r = reached(serviceStatus(dir), what);
+        if (r === true) pending.delete(dir);
+        else if (typeof r === 'string') {
+          pending.delete(dir);
+          failed.set(dir, r);
+        } else pending.set(dir, '');
       } catch (e) {
         pending.set(dir, (e as Error).message);
       }
     }
-    if (pending.size === 0 || Date.now() >= end) return pending;
+    if (pending.size === 0 || Date.now() >= end) return { failed, timedOut: pending };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
