@@ -92,7 +92,6 @@ export class Supervisor {
   private child: ChildProcess | undefined;
   private adopted: Adopted | undefined;
   private finishChild: ChildProcess | undefined;
-  private finishGroup = false;
   private readyPipe: Socket | undefined;
   private lockFd = -1;
   private controlWriteFd = -1;
@@ -227,16 +226,18 @@ export class Supervisor {
   }
 
   /**
-   * Plans the next start. As 0.76 (which sleeps 1 s after every start), never sooner than
-   * restart-delay after the previous start: so a run that lasted longer restarts at once. After the
-   * n-th quick death in a row (n >= 2) with restart-factor > 1: restart-delay x factor^(n-1) ms after
-   * the exit, at most restart-max-delay (exponential backoff).
+   * Plans the next start. After a long run (at least quick-death ms, default restart-delay): at once.
+   * After a quick death: restart-delay after the previous start (0.76 sleeps 1 s after every start,
+   * so a crash loop restarts once a second). From the 2nd quick death in a row, with restart-factor
+   * > 1: restart-delay x factor^(n-1) ms after the exit, at most restart-max-delay (backoff).
+   * An operator's start (svc -u, -o) waits for the same throttle as after a long run.
    */
   scheduleStart(): void {
     const cfg = (this.config = readServiceConfig(this.abs));
     const t = Date.now();
-    let at = Math.max(t, this.lastStart + cfg.restartDelay);
     const n = this.extra.quickDeaths;
+    // after a long run (n = 0) lastStart + quick-death is already past: at once
+    let at = Math.max(t, this.lastStart + (n === 0 ? Math.min(cfg.restartDelay, cfg.quickDeath) : cfg.restartDelay));
     this.extra.backoff = false;
     if (n >= 2 && cfg.restartFactor > 1) {
       const cap = Math.max(cfg.restartMaxDelay, cfg.restartDelay);
@@ -442,14 +443,14 @@ export class Supervisor {
     let fin: ChildProcess;
     try {
       const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-      fin = spawn('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: cfg.setsid });
+      // its own process group, so that a timeout kills whatever it started too
+      fin = spawn('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: true });
     } catch (e) {
       this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
       this.afterRun();
       return;
     }
     this.finishChild = fin;
-    this.finishGroup = cfg.setsid;
     if (fin.pid !== undefined) addSpawned(fin.pid);
     let done = false;
     const end = (): void => {
@@ -468,12 +469,12 @@ export class Supervisor {
     if (cfg.timeoutFinish > 0) this.armKillTimer(cfg.timeoutFinish);
   }
 
-  /** timeout-finish expired (or svc -K while finishing): SIGKILL ./finish (its group under setsid). */
+  /** timeout-finish expired (or svc -K while finishing): SIGKILL ./finish and what it started (its process group). */
   killFinish(): void {
     const pid = this.finishChild?.pid;
     if (pid === undefined) return;
     try {
-      process.kill(this.finishGroup && leadsOwnGroup(pid) ? -pid : pid, 'SIGKILL');
+      process.kill(leadsOwnGroup(pid) ? -pid : pid, 'SIGKILL');
     } catch { /* gone */ }
   }
 
