@@ -90,6 +90,9 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): { c
     async stop(sig: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
       await exited;
+      // a leftover grandchild may still hold the pipes: never let it keep the test process alive
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
 }

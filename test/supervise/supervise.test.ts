@@ -12,7 +12,7 @@ test('supervise creates the protocol files with daemontools modes and runs ./run
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'echo "$0 $$" > started; exec sleep 1000');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await sv.stop('SIGKILL'); await run(ours('svc'), ['-dx', dir]); cleanup(); });
+  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
   await waitFor(() => existsSync(join(dir, 'started')), 10000, 'run to start');
   const mode = (p: string) => statSync(join(dir, p)).mode & 0o7777;
   assert.equal(mode('supervise'), 0o700);

@@ -12,8 +12,10 @@ import { LOG } from './layout.js';
 import { adoptablePid } from './adopt-check.js';
 import { Supervisor, SuperviseError } from './supervisor.js';
 
-/** Rescan interval: the safety net under the directory watch (daemontools scans every 5 s). */
+/** Check interval: the safety net under the directory watch (daemontools scans every 5 s). */
 export const RESCAN_MS = 5000;
+/** Every this many checks, a full scan re-stats every entry (catches replaced directories a lost event hid). */
+export const FULL_SCAN_EVERY = 12;
 
 /** One service directory of the scan dir and its optional logger. */
 interface Entry {
@@ -41,6 +43,8 @@ export class Scanner {
   private interval: NodeJS.Timeout | undefined;
   private scanQueued = false;
   private shuttingDown = false;
+  private lastNames = '';
+  private ticks = 0;
 
   constructor(private readonly opts: ScannerOptions) {}
 
@@ -53,7 +57,32 @@ export class Scanner {
     } catch (e) {
       this.warn(`unable to watch the scan directory, rescanning every 5 seconds only: ${errnoText(e)}`);
     }
-    this.interval = setInterval(() => this.scan(), RESCAN_MS);
+    this.interval = setInterval(() => this.tick(), RESCAN_MS);
+  }
+
+  /**
+   * The periodic safety net, kept cheap for 1000 services at idle: a full scan when the names in
+   * the directory changed, when a service without a logger got a log/ directory, or every
+   * FULL_SCAN_EVERY ticks; otherwise only a readdir and a non-throwing stat per logger-less service.
+   */
+  private tick(): void {
+    try {
+      if (++this.ticks % FULL_SCAN_EVERY === 0 || this.needsScan()) this.scan();
+    } catch {
+      this.scan(); // the full scan reports each problem per service
+    }
+  }
+
+  /** True when the cheap check sees something a full scan must handle. */
+  private needsScan(): boolean {
+    const names = readdirSync('.');
+    if (names.join('/') !== this.lastNames) return true;
+    for (const ent of this.entries.values()) {
+      if (ent.gone) continue;
+      if (!ent.main || (ent.pipe && !ent.log)) return true; // a supervisor to (re)start
+      if (!ent.pipe && statSync(join(ent.name, LOG), { throwIfNoEntry: false })?.isDirectory()) return true;
+    }
+    return false;
   }
 
   /** Scans soon (once per burst of directory events). */
@@ -76,6 +105,7 @@ export class Scanner {
       this.warn(`unable to read the scan directory: ${errnoText(e)}`);
       return;
     }
+    this.lastNames = names.join('/');
     const seen = new Set<string>();
     for (const name of names) {
       if (name.startsWith('.')) continue;
@@ -92,13 +122,8 @@ export class Scanner {
   }
 
   private scanOne(name: string, seen: Set<string>): void {
-    let st;
-    try {
-      st = statSync(name);
-    } catch {
-      return; // dangling symlink or vanished meanwhile
-    }
-    if (!st.isDirectory()) return;
+    const st = statSync(name, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return; // not a directory, a dangling symlink, or vanished meanwhile
     const key = `${st.dev}:${st.ino}`;
     seen.add(key);
     let ent = this.entries.get(key);
@@ -108,10 +133,7 @@ export class Scanner {
     }
     ent.gone = false;
     ent.name = name;
-    let hasLog = false;
-    try {
-      hasLog = statSync(join(name, LOG)).isDirectory();
-    } catch { /* no logger */ }
+    const hasLog = statSync(join(name, LOG), { throwIfNoEntry: false })?.isDirectory() ?? false;
     if (hasLog && !ent.pipe) ent.pipe = this.makePipe(name);
     if (hasLog && !ent.log) ent.log = this.startSupervisor(ent, `${name}/${LOG}`, [ent.pipe![0], 'inherit', 'inherit'], 'log');
     if (!ent.main) ent.main = this.startSupervisor(ent, name, ['inherit', ent.pipe ? ent.pipe[1] : 'inherit', 'inherit'], 'main');
