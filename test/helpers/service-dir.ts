@@ -21,3 +21,11 @@ export function rawStatus(dir: string): { pid: number; paused: number; want: num
   const b = readFileSync(join(dir, 'supervise', 'status'));
   return { tai: b.readBigUInt64BE(0), nsec: b.readUInt32BE(8), pid: b.readUInt32LE(12), paused: b[16]!, want: b[17]! };
 }
+
+/** Ends a test's supervise cleanly: `svc -dx`, wait for it to exit (so its service is down), then SIGKILL if needed. */
+export async function stopSupervise(dir: string, sv: { child: { exitCode: number | null; signalCode: string | null }; stop(sig?: NodeJS.Signals): Promise<void> }): Promise<void> {
+  const { ours, run, waitFor } = await import('./proc.js');
+  await run(ours('svc'), ['-dx', dir]);
+  await waitFor(() => sv.child.exitCode !== null || sv.child.signalCode !== null, 5000, 'supervise exit').catch(() => undefined);
+  await sv.stop('SIGKILL');
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveDaemontools, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { makeService, rawStatus, stopSupervise } from '../helpers/service-dir.js';
 
 const HAVE = haveDaemontools();
 const opts = { skip: !HAVE && 'Debian daemontools not installed' };
@@ -28,7 +28,7 @@ for (const [who, supervise, svc, svstat, svok] of [
     const { dir: root, cleanup } = tempDir();
     const dir = makeService(root, 's', 'exec sleep 1000');
     const sv = start(supervise, [dir]);
-    t.after(async () => { await run(svc, ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
+    t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
     await waitFor(async () => (await run(svok, [dir])).code === 0, 10000, 'svok 0');
     const pid = await waitFor(() => rawStatus(dir).pid, 5000, 'pid');
     assert.match((await run(svstat, [dir])).stdout, new RegExp(`^${dir}: up \\(pid ${pid}\\) \\d+ seconds\\n$`));
@@ -58,8 +58,8 @@ test('svstat prints the same lines as 0.76 for the same directories, errors incl
   const nosup = makeService(root, 'nosupervise', 'exec sleep 1000');
   const sups = [start(ours('supervise'), [up]), start(ours('supervise'), [nd])];
   t.after(async () => {
-    await run(ours('svc'), ['-dx', up, nd]);
-    for (const s of sups) await s.stop('SIGKILL');
+    await stopSupervise(up, sups[0]!);
+    await stopSupervise(nd, sups[1]!);
     cleanup();
   });
   await waitFor(() => existsSync(join(up, 'supervise/status')) && rawStatus(up).pid !== 0, 10000, 'up');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, statSync, writeFileSync, mkdirSync, readFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ours, run, start, tempDir, waitFor, sleep } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { makeService, rawStatus, stopSupervise } from '../helpers/service-dir.js';
 
 const svstat = async (dir: string): Promise<string> => (await run(ours('svstat'), [dir])).stdout;
 const svc = (...args: string[]) => run(ours('svc'), args);
@@ -12,7 +12,7 @@ test('supervise creates the protocol files with daemontools modes and runs ./run
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'echo "$0 $$" > started; exec sleep 1000');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   await waitFor(() => existsSync(join(dir, 'started')), 10000, 'run to start');
   const mode = (p: string) => statSync(join(dir, p)).mode & 0o7777;
   assert.equal(mode('supervise'), 0o700);
@@ -35,7 +35,7 @@ test('control letters: d u p c t o x act as daemontools 0.76', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'exec sleep 1000');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await sv.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   const pid1 = await waitFor(() => existsSync(join(dir, 'supervise/status')) && rawStatus(dir).pid, 10000, 'up');
   await svc('-p', dir);
   await waitFor(() => rawStatus(dir).paused === 1, 5000, 'paused');
@@ -69,7 +69,7 @@ test('the down file: starts with want down; svc -u starts it; svstat says normal
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'exec sleep 1000', { down: '' });
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   await waitFor(() => existsSync(join(dir, 'supervise/status')), 10000, 'status');
   assert.equal(rawStatus(dir).pid, 0);
   assert.equal(rawStatus(dir).want, 'd'.charCodeAt(0));
@@ -83,7 +83,7 @@ test('a crash-looping run is restarted about once a second, forever', async (t) 
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'echo x >> starts; exit 1');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   await waitFor(() => existsSync(join(dir, 'starts')) && readFileSync(join(dir, 'starts'), 'utf8').length >= 6, 10000, '3 starts');
   assert.ok(sv.child.exitCode === null, 'supervise still runs');
 });
@@ -106,7 +106,6 @@ test('missing or non-executable run: daemontools message on stderr, keeps trying
 
 test('usage, missing dir, unwritable dir and a held lock: messages and exit codes', async (t) => {
   const { dir: root, cleanup } = tempDir();
-  t.after(cleanup);
   let r = await run(ours('supervise'), []);
   assert.equal(r.code, 100);
   assert.equal(r.stderr, 'supervise: usage: supervise dir\n');
@@ -120,7 +119,7 @@ test('usage, missing dir, unwritable dir and a held lock: messages and exit code
   assert.match(asNobody.stderr, /^supervise: fatal: unable to mkdir .*\/ro\/supervise: access denied\n$/);
   const dir = makeService(root, 's', 'exec sleep 1000');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   await waitFor(() => existsSync(join(dir, 'supervise/status')) && rawStatus(dir).pid, 10000, 'up');
   r = await run(ours('supervise'), [dir]);
   assert.equal(r.code, 111);
@@ -133,7 +132,7 @@ test('garbage on the control FIFO is ignored; a regular file in place of a FIFO 
   mkdirSync(join(dir, 'supervise'), { mode: 0o700 });
   writeFileSync(join(dir, 'supervise/control'), 'not a fifo');
   const sv = start(ours('supervise'), [dir]);
-  t.after(async () => { await run(ours('svc'), ['-dx', dir]); await sv.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv); cleanup(); });
   const pid = await waitFor(() => existsSync(join(dir, 'supervise/status')) && rawStatus(dir).pid, 10000, 'up');
   assert.ok(statSync(join(dir, 'supervise/control')).isFIFO());
   assert.match(sv.stderr(), /supervise\/control is not a FIFO: replacing it/);
@@ -156,7 +155,7 @@ test('SIGTERM kills supervise only; the next supervise adopts the running servic
   assert.equal(sv1.child.signalCode, 'SIGTERM');
   assert.ok(alive(pid), 'service survives its supervisor');
   const sv2 = start(ours('supervise'), [dir]);
-  t.after(async () => { await sv2.stop('SIGKILL'); cleanup(); });
+  t.after(async () => { await stopSupervise(dir, sv2); cleanup(); });
   await waitFor(async () => (await run(ours('svok'), [dir])).code === 0, 10000, 'svok');
   await sleep(500);
   assert.equal(rawStatus(dir).pid, pid, 'adopted, not restarted');

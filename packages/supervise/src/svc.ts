@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { errnoError, errnoText, processIo, runMain, type Io } from '@svkit/diag';
 import { writeControl } from './control-write.js';
 import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from './layout.js';
-import { waitAll, type WaitFor } from './wait-state.js';
+import type { WaitFor } from './wait-state.js';
 
 /** 0.76's text for an unknown letter, word for word. */
 const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill';
@@ -72,6 +72,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       reachable.push(dir);
     }
     if (!wait) return 0;
+    const { waitAll } = await import('./wait-state.js'); // loaded only for -w: keeps plain svc start-up small
     const { failed, timedOut } = await waitAll(reachable, wait, timeout);
     for (const [dir, why] of failed) e.warn(`unable to wait for ${dir}: ${why}`);
     for (const [dir, why] of timedOut) e.warn(`timed out waiting for ${dir}${why ? `: ${why}` : ''}`);

@@ -6,11 +6,10 @@
 import { processIo, runMain, type Io } from '@svkit/diag';
 import { serviceStatus, StatusError } from './service-status.js';
 import { formatStatusLine } from './svstat-format.js';
-import { statusJson } from './svstat-json.js';
 
 /** Entry point of `svstat`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
-  return runMain('svstat', io, () => {
+  return runMain('svstat', io, async () => {
     let dirs = argv;
     let json = false;
     // 0.76 takes every argument as a directory (`svstat -x` says `-x: unable to chdir: ...`);
@@ -21,6 +20,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     }
     const nowSec = Date.now() / 1000;
     if (json) {
+      const { statusJson } = await import('./svstat-json.js'); // only for --json
       io.out(JSON.stringify(dirs.map((d) => statusJson(d, nowSec)), null, 2) + '\n');
       return 0;
     }
