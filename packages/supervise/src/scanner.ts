@@ -62,8 +62,9 @@ export class Scanner {
 
   /**
    * The periodic safety net, kept cheap for 1000 services at idle: a full scan when the names in
-   * the directory changed, when a service without a logger got a log/ directory, or every
-   * FULL_SCAN_EVERY ticks; otherwise only a readdir and a non-throwing stat per logger-less service.
+   * the directory changed, when a supervisor is missing (exited or failed to start), or every
+   * FULL_SCAN_EVERY ticks (which also notices a log/ directory added to a running service);
+   * otherwise only a readdir.
    */
   private tick(): void {
     try {
@@ -80,7 +81,6 @@ export class Scanner {
     for (const ent of this.entries.values()) {
       if (ent.gone) continue;
       if (!ent.main || (ent.pipe && !ent.log)) return true; // a supervisor to (re)start
-      if (!ent.pipe && statSync(join(ent.name, LOG), { throwIfNoEntry: false })?.isDirectory()) return true;
     }
     return false;
   }
