@@ -1,5 +1,6 @@
 /** Builds service directories for tests: DIR/run (and optionally log/run, down, extra files). */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ours as oursFn, start as startFn } from './proc.js';
 import { join } from 'node:path';
 
 /** Creates DIR/NAME with an executable `run` holding `script` (a /bin/sh script body). */
@@ -24,8 +25,31 @@ export function rawStatus(dir: string): { pid: number; paused: number; want: num
 
 /** Ends a test's supervise cleanly: `svc -dx`, wait for it to exit (so its service is down), then SIGKILL if needed. */
 export async function stopSupervise(dir: string, sv: { child: { exitCode: number | null; signalCode: string | null }; stop(sig?: NodeJS.Signals): Promise<void> }): Promise<void> {
-  const { ours, run, waitFor } = await import('./proc.js');
-  await run(ours('svc'), ['-dx', dir]);
+  const { run, waitFor } = await import('./proc.js');
+  await run(oursFn('svc'), ['-dx', dir]);
   await waitFor(() => sv.child.exitCode !== null || sv.child.signalCode !== null, 5000, 'supervise exit').catch(() => undefined);
   await sv.stop('SIGKILL');
 }
+
+/** Starts our supervise on DIR for a test; the test's cleanup stops it cleanly, SIGKILLs `extraPids()`, runs `cleanup`. */
+export function superviseDir(
+  t: { after(fn: () => Promise<void> | void): void },
+  dir: string,
+  cleanup: () => void,
+  extraPids: () => number[] = () => [],
+): ReturnType<typeof import('./proc.js').start> {
+  const sv = startFn(oursFn('supervise'), [dir]);
+  t.after(async () => {
+    await stopSupervise(dir, sv);
+    for (const p of extraPids()) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    cleanup();
+  });
+  return sv;
+}
+
+/** The number written in DIR/FILE by a fixture, 0 while there is none. */
+export const pidIn = (dir: string, f: string): number => (existsSync(join(dir, f)) ? Number(readFileSync(join(dir, f), 'utf8').trim()) : 0);
+/** The non-empty lines of a file, [] while it does not exist. */
+export const fileLines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : []);
+/** svkit's extra state of DIR (supervise/state.json). */
+export const extraState = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, 'supervise/state.json'), 'utf8'));

@@ -4,21 +4,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, haveDaemontools, ours, run, start, tempDir, theirs, waitFor } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { extraState, makeService, rawStatus, stopSupervise } from '../helpers/service-dir.js';
 
 /** Runs our supervise on each dir; cleanup stops services and supervisors, removes the temp dir. */
 function supervise(t: TestContext, dirs: string[], cleanup: () => void): void {
   const svs = dirs.map((d) => start(ours('supervise'), [d]));
   t.after(async () => {
-    await run(ours('svc'), ['-dx', ...dirs]);
-    for (const sv of svs) {
-      await waitFor(() => sv.child.exitCode !== null, 5000, 'supervise to exit').catch(() => {});
-      await sv.stop('SIGKILL');
-    }
+    for (const [i, sv] of svs.entries()) await stopSupervise(dirs[i]!, sv);
     cleanup();
   });
 }
-const state = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, 'supervise/state.json'), 'utf8'));
 const svc = (...args: string[]) => run(ours('svc'), args);
 const svstat = async (...dirs: string[]): Promise<string> => (await run(ours('svstat'), dirs)).stdout;
 
@@ -30,8 +25,8 @@ test('notification-fd: not ready until the service writes a newline; svc -wU tim
   assert.equal(r1.code, 0, r1.stderr);
   await waitFor(() => existsSync(join(dir, 'service.pid')), 10000, 'service running');
   const pid = rawStatus(dir).pid;
-  assert.equal(state(dir).ready, false);
-  assert.equal(state(dir).notifies, true);
+  assert.equal(extraState(dir).ready, false);
+  assert.equal(extraState(dir).notifies, true);
   assert.match(await svstat(dir), /: up \(pid \d+\) \d+ seconds\n$/, 'no ready while not ready');
   const r2 = await svc('-wU', '-T', '300', dir);
   assert.equal(r2.code, 111);
@@ -40,7 +35,7 @@ test('notification-fd: not ready until the service writes a newline; svc -wU tim
   writeFileSync(join(dir, 'go'), '');
   const r3 = await waiter;
   assert.equal(r3.code, 0, r3.stderr);
-  assert.equal(state(dir).ready, true);
+  assert.equal(extraState(dir).ready, true);
   assert.equal(rawStatus(dir).pid, pid, 'same process, now ready');
   assert.match(await svstat(dir), /: up \(pid \d+\) \d+ seconds, ready \d+ seconds\n$/);
   const [j] = JSON.parse((await run(ours('svstat'), ['--json', dir])).stdout);
@@ -50,7 +45,7 @@ test('notification-fd: not ready until the service writes a newline; svc -wU tim
   rmSync(join(dir, 'go'));
   await svc('-t', dir);
   await waitFor(() => { const p = rawStatus(dir).pid; return p !== 0 && p !== pid; }, 10000, 'restarted');
-  assert.equal(state(dir).ready, false, 'readiness is per run');
+  assert.equal(extraState(dir).ready, false, 'readiness is per run');
   assert.match(await svstat(dir), /: up \(pid \d+\) \d+ seconds\n$/);
   assert.equal((await svc('-wU', '-T', '200', dir)).code, 111);
 });
@@ -118,7 +113,7 @@ test('svstat --json: several dirs at once, a missing one and one without supervi
   assert.deepEqual(c, { dir: join(root, 'missing'), error: 'unable to chdir: file does not exist', code: 'ENOENT' });
   assert.deepEqual(d, { dir: join(root, 'nosup'), error: 'unable to open supervise/ok: file does not exist', code: 'ENOENT' });
   await svc('-k', up);
-  await waitFor(() => { const x = state(up); return x.lastExit?.signal === 'SIGKILL' && x.pid !== 0 && x; }, 10000, 'restarted after kill');
+  await waitFor(() => { const x = extraState(up); return x.lastExit?.signal === 'SIGKILL' && x.pid !== 0 && x; }, 10000, 'restarted after kill');
   const [a2] = JSON.parse((await run(ours('svstat'), ['--json', up])).stdout);
   assert.deepEqual([a2.lastExit.code, a2.lastExit.signal, a2.restarts], [null, 'SIGKILL', 1]);
 });

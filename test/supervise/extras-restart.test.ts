@@ -1,24 +1,11 @@
 /** The crash-loop policy: restart at once after a long run, exponential backoff, give-up after N quick deaths. */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ours, run, sleep, start, tempDir, waitFor } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { ours, run, sleep, tempDir, waitFor } from '../helpers/proc.js';
+import { extraState, fileLines, makeService, rawStatus, superviseDir } from '../helpers/service-dir.js';
 
-/** Runs our supervise on dir; cleanup stops service and supervise, removes the temp dir. */
-function supervise(t: TestContext, dir: string, cleanup: () => void): ReturnType<typeof start> {
-  const sv = start(ours('supervise'), [dir]);
-  t.after(async () => {
-    await run(ours('svc'), ['-dx', dir]);
-    await waitFor(() => sv.child.exitCode !== null, 5000, 'supervise to exit').catch(() => {});
-    await sv.stop('SIGKILL');
-    cleanup();
-  });
-  return sv;
-}
-const lines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : []);
-const state = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, 'supervise/state.json'), 'utf8'));
 const svc = (...args: string[]) => run(ours('svc'), args);
 
 test('a long run restarts at once, even with a 60 s restart-delay; a quick death waits for it', async (t) => {
@@ -28,32 +15,32 @@ test('a long run restarts at once, even with a 60 s restart-delay; a quick death
     'restart-delay': '60000\n',
     'quick-death': '200\n',
   });
-  supervise(t, dir, cleanup);
-  await waitFor(() => lines(join(dir, 'starts')).length === 1, 10000, 'first start');
+  superviseDir(t, dir, cleanup);
+  await waitFor(() => fileLines(join(dir, 'starts')).length === 1, 10000, 'first start');
   await sleep(400); // longer than quick-death
   writeFileSync(join(dir, 'die'), '');
-  await waitFor(() => lines(join(dir, 'starts')).length === 2, 20000, 'restarted well before the 60 s delay');
-  assert.equal(state(dir).quickDeaths, 0);
-  assert.equal(state(dir).restarts, 1);
+  await waitFor(() => fileLines(join(dir, 'starts')).length === 2, 20000, 'restarted well before the 60 s delay');
+  assert.equal(extraState(dir).quickDeaths, 0);
+  assert.equal(extraState(dir).restarts, 1);
   // now a quick death: the 60 s delay applies (counted from the previous start)
   await sleep(400); // the second run is a long one too
   writeFileSync(join(dir, 'quick'), '');
   writeFileSync(join(dir, 'die'), '');
-  await waitFor(() => lines(join(dir, 'starts')).length === 3, 10000, 'the quick run');
-  const s = await waitFor(() => { const x = state(dir); return x.state === 'starting' && x.quickDeaths === 1 && x; }, 10000, 'planned start');
+  await waitFor(() => fileLines(join(dir, 'starts')).length === 3, 10000, 'the quick run');
+  const s = await waitFor(() => { const x = extraState(dir); return x.state === 'starting' && x.quickDeaths === 1 && x; }, 10000, 'planned start');
   assert.ok(s.nextStart - s.lastExit.at > 50000, `next start ${s.nextStart - s.lastExit.at} ms after the exit`);
   await sleep(1000);
-  assert.equal(lines(join(dir, 'starts')).length, 3, 'not restarted yet');
+  assert.equal(fileLines(join(dir, 'starts')).length, 3, 'not restarted yet');
   assert.equal(rawStatus(dir).pid, 0);
   assert.match((await run(ours('svstat'), [dir])).stdout, /: down \d+ seconds, normally up, want up\n$/, 'no backoff words without restart-factor');
   // svc -u forgives the quick death, but not the throttle: still planned 60 s after the last start
   await svc('-u', dir);
   await sleep(300);
-  assert.equal(lines(join(dir, 'starts')).length, 3);
-  assert.equal(state(dir).quickDeaths, 0);
+  assert.equal(fileLines(join(dir, 'starts')).length, 3);
+  assert.equal(extraState(dir).quickDeaths, 0);
   // svc -d cancels the planned start
   await svc('-d', dir);
-  await waitFor(() => state(dir).state === 'down' && state(dir).nextStart === null, 5000, 'start cancelled');
+  await waitFor(() => extraState(dir).state === 'down' && extraState(dir).nextStart === null, 5000, 'start cancelled');
 });
 
 test('exponential backoff: delays grow by restart-factor up to restart-max-delay; svstat and json show it', async (t) => {
@@ -64,10 +51,10 @@ test('exponential backoff: delays grow by restart-factor up to restart-max-delay
     'restart-max-delay': '2000\n',
     'quick-death': '10000\n',
   });
-  supervise(t, dir, cleanup);
+  superviseDir(t, dir, cleanup);
   const seen = new Map<number, number>(); // quick deaths -> planned delay after the exit
   await waitFor(() => {
-    const x = state(dir);
+    const x = extraState(dir);
     if (x.state === 'starting' && x.nextStart !== null && !seen.has(x.quickDeaths)) seen.set(x.quickDeaths, x.nextStart - x.lastExit.at);
     return seen.has(5);
   }, 30000, 'five quick deaths');
@@ -77,7 +64,7 @@ test('exponential backoff: delays grow by restart-factor up to restart-max-delay
   assert.ok(gaps[0]! < gaps[1]! && gaps[1]! < gaps[2]!, `growing: ${gaps}`);
   assert.ok(gaps[2]! < 2500 && gaps[3]! < 2500, `capped: ${gaps}`);
   // while in backoff: 0.76 words plus ", backoff N seconds"; json has nextStart
-  const x = await waitFor(() => { const s = state(dir); return s.state === 'starting' && s.backoff && s; }, 10000, 'in backoff');
+  const x = await waitFor(() => { const s = extraState(dir); return s.state === 'starting' && s.backoff && s; }, 10000, 'in backoff');
   const line = (await run(ours('svstat'), [dir])).stdout;
   assert.match(line, /: down \d+ seconds, normally up, want up, backoff [0-3] seconds\n$/);
   const [j] = JSON.parse((await run(ours('svstat'), ['--json', dir])).stdout);
@@ -88,11 +75,11 @@ test('exponential backoff: delays grow by restart-factor up to restart-max-delay
   assert.deepEqual(j.lastExit.code, 7);
   assert.ok(j.restarts >= 5);
   // svc -u drops the backoff: started again before the planned time (restart-delay after the last start)
-  const planned = await waitFor(() => { const s = state(dir); return s.state === 'starting' && s.backoff && s.nextStart - Date.now() > 1000 && s.nextStart; }, 15000, 'a long backoff ahead');
-  const before = lines(join(dir, 'starts')).length;
+  const planned = await waitFor(() => { const s = extraState(dir); return s.state === 'starting' && s.backoff && s.nextStart - Date.now() > 1000 && s.nextStart; }, 15000, 'a long backoff ahead');
+  const before = fileLines(join(dir, 'starts')).length;
   await svc('-u', dir);
-  await waitFor(() => lines(join(dir, 'starts')).length > before, 10000, 'started again');
-  const startedMs = Number(BigInt(lines(join(dir, 'starts'))[before]!) / 1000000n);
+  await waitFor(() => fileLines(join(dir, 'starts')).length > before, 10000, 'started again');
+  const startedMs = Number(BigInt(fileLines(join(dir, 'starts'))[before]!) / 1000000n);
   assert.ok(startedMs < planned, `started ${planned - startedMs} ms before the backoff was over`);
 });
 
@@ -102,9 +89,9 @@ test('give-up: after max-quick-deaths quick deaths it stays down; svstat, json a
     'restart-delay': '50\n',
     'max-quick-deaths': '3\n',
   });
-  const sv = supervise(t, dir, cleanup);
-  await waitFor(() => state(dir).gaveUp === true, 10000, 'give up');
-  assert.equal(lines(join(dir, 'starts')).length, 3);
+  const sv = superviseDir(t, dir, cleanup);
+  await waitFor(() => extraState(dir).gaveUp === true, 10000, 'give up');
+  assert.equal(fileLines(join(dir, 'starts')).length, 3);
   assert.match(sv.stderr(), /gave up after 3 quick deaths in a row \(svc -u to retry\)/);
   assert.equal(rawStatus(dir).pid, 0);
   assert.equal(rawStatus(dir).want, 'u'.charCodeAt(0), 'the 18-byte status still says want up');
@@ -114,12 +101,12 @@ test('give-up: after max-quick-deaths quick deaths it stays down; svstat, json a
   assert.equal(j.quickDeaths, 3);
   assert.equal(j.state, 'down');
   await sleep(500);
-  assert.equal(lines(join(dir, 'starts')).length, 3, 'no more starts');
+  assert.equal(fileLines(join(dir, 'starts')).length, 3, 'no more starts');
   const r = await svc('-wu', '-T', '10000', dir);
   assert.equal(r.code, 111);
   assert.equal(r.stderr, `svc: warning: unable to wait for ${dir}: gave up after 3 quick deaths\n`);
   await svc('-u', dir);
-  await waitFor(() => state(dir).gaveUp === true && lines(join(dir, 'starts')).length === 6, 10000, 'retried 3 more times');
+  await waitFor(() => extraState(dir).gaveUp === true && fileLines(join(dir, 'starts')).length === 6, 10000, 'retried 3 more times');
   rmSync(join(dir, 'max-quick-deaths'));
   writeFileSync(join(dir, 'run'), '#!/bin/sh\nexec sleep 100000\n');
   const w = await svc('-u', '-wu', '-T', '10000', dir);

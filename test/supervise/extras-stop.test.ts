@@ -1,26 +1,11 @@
 /** Stopping with escalation: down-signal, timeout-kill, setsid + process-group kills (svc -K), svc -1 -2 -q. */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, fixture, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { alive, fixture, ours, run, tempDir, waitFor } from '../helpers/proc.js';
+import { extraState, fileLines, makeService, pidIn, rawStatus, superviseDir } from '../helpers/service-dir.js';
 
-/** Runs our supervise on dir; cleanup stops service and supervise, kills `extraPids()`, removes the temp dir. */
-function supervise(t: TestContext, dir: string, cleanup: () => void, extraPids: () => number[] = () => []): ReturnType<typeof start> {
-  const sv = start(ours('supervise'), [dir]);
-  t.after(async () => {
-    await run(ours('svc'), ['-dx', dir]);
-    await waitFor(() => sv.child.exitCode !== null, 5000, 'supervise to exit').catch(() => {});
-    await sv.stop('SIGKILL');
-    for (const p of extraPids()) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
-    cleanup();
-  });
-  return sv;
-}
-const pidIn = (dir: string, f: string): number => (existsSync(join(dir, f)) ? Number(readFileSync(join(dir, f), 'utf8').trim()) : 0);
-const lines = (p: string): string[] => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : []);
-const state = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, 'supervise/state.json'), 'utf8'));
 const svc = (...args: string[]) => run(ours('svc'), args);
 /** Field 5 of /proc/PID/stat: the process group. */
 const pgid = (pid: number): number => { const s = readFileSync(`/proc/${pid}/stat`, 'latin1'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[2]); };
@@ -28,14 +13,14 @@ const pgid = (pid: number): number => { const s = readFileSync(`/proc/${pid}/sta
 test('svc -1 -2 -q -h -a -i deliver USR1 USR2 QUIT HUP ALRM INT, in the order given; status unchanged', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-trap-signals')}`);
-  supervise(t, dir, cleanup);
+  superviseDir(t, dir, cleanup);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   for (const [letter, name] of [['1', 'USR1'], ['2', 'USR2'], ['q', 'QUIT'], ['h', 'HUP'], ['a', 'ALRM'], ['i', 'INT']] as const) {
     const r = await svc(`-${letter}`, dir);
     assert.equal(r.code, 0, r.stderr);
-    await waitFor(() => lines(join(dir, 'signals')).at(-1) === name, 5000, `${name} recorded`);
+    await waitFor(() => fileLines(join(dir, 'signals')).at(-1) === name, 5000, `${name} recorded`);
   }
-  assert.deepEqual(lines(join(dir, 'signals')), ['USR1', 'USR2', 'QUIT', 'HUP', 'ALRM', 'INT']);
+  assert.deepEqual(fileLines(join(dir, 'signals')), ['USR1', 'USR2', 'QUIT', 'HUP', 'ALRM', 'INT']);
   assert.equal(rawStatus(dir).pid, pid, 'same process');
   assert.ok(alive(pid));
   const r = await svc('-z', dir);
@@ -47,12 +32,12 @@ test('down-signal: svc -d sends the named signal (then CONT) instead of TERM', a
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-trap-signals')} TERM`, { 'down-signal': 'HUP\n' });
   // the fixture ignores TERM and only records HUP: make HUP end it
-  supervise(t, dir, cleanup, () => [pidIn(dir, 'service.pid')]);
+  superviseDir(t, dir, cleanup, () => [pidIn(dir, 'service.pid')]);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   await svc('-d', dir);
-  await waitFor(() => lines(join(dir, 'signals')).includes('HUP'), 5000, 'HUP recorded');
-  assert.ok(!lines(join(dir, 'signals')).some((l) => l.startsWith('TERM')), 'no TERM sent');
-  assert.equal(state(dir).state, 'stopping');
+  await waitFor(() => fileLines(join(dir, 'signals')).includes('HUP'), 5000, 'HUP recorded');
+  assert.ok(!fileLines(join(dir, 'signals')).some((l) => l.startsWith('TERM')), 'no TERM sent');
+  assert.equal(extraState(dir).state, 'stopping');
   assert.equal(rawStatus(dir).want, 'd'.charCodeAt(0));
   process.kill(pid, 'SIGKILL');
 });
@@ -60,21 +45,21 @@ test('down-signal: svc -d sends the named signal (then CONT) instead of TERM', a
 test('timeout-kill: a service ignoring the down signal is killed with SIGKILL; lastExit says so', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-trap-signals')} TERM`, { 'timeout-kill': '300\n' });
-  const sv = supervise(t, dir, cleanup, () => [pidIn(dir, 'service.pid')]);
+  const sv = superviseDir(t, dir, cleanup, () => [pidIn(dir, 'service.pid')]);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   const r = await svc('-d', '-wd', '-T', '10000', dir);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!alive(pid));
-  assert.ok(lines(join(dir, 'signals')).includes('TERM-ignored'), 'TERM came first and was ignored');
-  assert.deepEqual(state(dir).lastExit.signal, 'SIGKILL');
-  assert.equal(state(dir).state, 'down');
+  assert.ok(fileLines(join(dir, 'signals')).includes('TERM-ignored'), 'TERM came first and was ignored');
+  assert.deepEqual(extraState(dir).lastExit.signal, 'SIGKILL');
+  assert.equal(extraState(dir).state, 'down');
   assert.match(sv.stderr(), /still running 300 ms after the down signal: sending KILL/);
 });
 
 test('without setsid (0.76): svc -d stops a run that forgot exec, its background child survives', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-forgets-exec')}`);
-  supervise(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
+  superviseDir(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   const child = await waitFor(() => pidIn(dir, 'child.pid'), 10000, 'child');
   assert.notEqual(pgid(pid), pid, 'the service stays in supervise\'s process group, as 0.76');
@@ -86,7 +71,7 @@ test('without setsid (0.76): svc -d stops a run that forgot exec, its background
 test('setsid: the service leads its own group; svc -d signals the whole group, leaving nothing behind', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-forgets-exec')}`, { setsid: '' });
-  supervise(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
+  superviseDir(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   const child = await waitFor(() => pidIn(dir, 'child.pid'), 10000, 'child');
   assert.equal(pgid(pid), pid, 'own process group');
@@ -95,28 +80,28 @@ test('setsid: the service leads its own group; svc -d signals the whole group, l
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!alive(pid));
   await waitFor(() => !alive(child) && !alive(pidIn(dir, 'fg.pid')), 5000, 'background children killed with the group');
-  assert.equal(state(dir).lastExit.signal, 'SIGTERM');
+  assert.equal(extraState(dir).lastExit.signal, 'SIGTERM');
 });
 
 test('svc -K kills the whole process group under setsid; the service is restarted (want up)', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `echo x >> starts; exec ${fixture('supervise-forgets-exec')}`, { setsid: '' });
   const children: number[] = [];
-  supervise(t, dir, cleanup, () => [...children, pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
+  superviseDir(t, dir, cleanup, () => [...children, pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');
   const child = await waitFor(() => pidIn(dir, 'child.pid'), 10000, 'child');
   children.push(child);
   const r = await svc('-K', dir);
   assert.equal(r.code, 0, r.stderr);
   await waitFor(() => !alive(pid) && !alive(child), 5000, 'service and child killed');
-  await waitFor(() => lines(join(dir, 'starts')).length === 2 && pidIn(dir, 'service.pid') !== pid, 10000, 'restarted');
-  assert.equal(state(dir).lastExit.signal, 'SIGKILL');
+  await waitFor(() => fileLines(join(dir, 'starts')).length === 2 && pidIn(dir, 'service.pid') !== pid, 10000, 'restarted');
+  assert.equal(extraState(dir).lastExit.signal, 'SIGKILL');
 });
 
 test('svc -K without setsid kills only the service, never supervise\'s own group', async (t) => {
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', `exec ${fixture('supervise-forgets-exec')}`, { down: '' });
-  const sv = supervise(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
+  const sv = superviseDir(t, dir, cleanup, () => [pidIn(dir, 'child.pid'), pidIn(dir, 'fg.pid')]);
   await waitFor(() => existsSync(join(dir, 'supervise/status')), 10000, 'supervise');
   await svc('-o', dir);
   const pid = await waitFor(() => pidIn(dir, 'service.pid'), 10000, 'service up');

@@ -73,7 +73,7 @@ export function measureLogThroughput(mb = 100): ThroughputResult[] {
     const progs: [string, string][] = [['ours', join(ROOT, 'bin')]];
     if (existsSync('/usr/bin/multilog')) progs.push(['C', '/usr/bin']);
     // each program twice, alternating, best time kept (the machine may be busy)
-    for (const [who, bin] of progs) rmSync(join(dir, `log-${who}`), { recursive: true, force: true });
+    for (const [who] of progs) rmSync(join(dir, `log-${who}`), { recursive: true, force: true });
     const best = new Map<string, ThroughputResult>();
     const keep = (r: ThroughputResult): void => {
       const b = best.get(r.name);
