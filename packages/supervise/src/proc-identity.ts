@@ -1,15 +1,31 @@
-/** Identifies a process beyond its pid (pid + kernel start time), so a pid reused later is not mistaken for it. */
+/** Facts about a process from /proc/PID/stat: start time (identity beyond the pid), state, process group. */
 import { readFileSync } from 'node:fs';
+import { getpgrp } from '@svkit/sys';
 
-/** The start time (clock ticks since boot, field 22 of /proc/PID/stat) of `pid`, or undefined if gone or a zombie. */
-export function procStartTime(pid: number): string | undefined {
-  let stat: string;
+/** The fields of /proc/PID/stat after the command name (index 0 = state), or undefined if gone. */
+function statFields(pid: number): string[] | undefined {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19]; // field 22 overall: starttime
+}
+
+/** The start time (clock ticks since boot, field 22) of `pid`, or undefined if gone or a zombie. */
+export function procStartTime(pid: number): string | undefined {
+  const f = statFields(pid);
+  if (!f || f[0] === 'Z' || f[0] === 'X') return undefined;
+  return f[19];
+}
+
+/** True when `pid` is a zombie (exited, not yet reaped). */
+export function procIsZombie(pid: number): boolean {
+  return statFields(pid)?.[0] === 'Z';
+}
+
+/** True when `pid` leads its own process group, and that group is not ours. */
+export function procLeadsOwnGroup(pid: number): boolean {
+  const pgid = Number(statFields(pid)?.[2]);
+  return pgid === pid && pgid !== getpgrp();
 }

@@ -9,14 +9,14 @@ import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoError, errnoText, type Io } from '@svkit/diag';
-import { flock, getpgrp, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
+import { flock, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
 import { now, type Instant } from '@svkit/tai64';
 import {
   ADOPT, CONTROL, DOWN, LOCK, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, OK, STATE_JSON, STATE_JSON_NEW,
   SUPERVISE_DIR, type Want,
 } from './layout.js';
 import { writeAtomic, readStatus, writeStatus } from './status-file.js';
-import { procStartTime } from './proc-identity.js';
+import { procLeadsOwnGroup, procStartTime } from './proc-identity.js';
 import { adoptablePid } from './adopt-check.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
@@ -64,17 +64,6 @@ export interface ExtraState {
 }
 
 const SIGNUM = osConstants.signals as Record<string, number>;
-
-/** True when `pid` leads its own process group, and that group is not ours. */
-function leadsOwnGroup(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return pgid === pid && pgid !== getpgrp();
-  } catch {
-    return false;
-  }
-}
 
 /** One supervised service directory. */
 export class Supervisor {
@@ -474,7 +463,7 @@ export class Supervisor {
     const pid = this.finishChild?.pid;
     if (pid === undefined) return;
     try {
-      process.kill(leadsOwnGroup(pid) ? -pid : pid, 'SIGKILL');
+      process.kill(procLeadsOwnGroup(pid) ? -pid : pid, 'SIGKILL');
     } catch { /* gone */ }
   }
 
@@ -511,7 +500,7 @@ export class Supervisor {
   private sendSignal(sig: NodeJS.Signals, group = false): void {
     if (!this.pid) return;
     try {
-      if (group && leadsOwnGroup(this.pid)) {
+      if (group && procLeadsOwnGroup(this.pid)) {
         try {
           process.kill(-this.pid, sig);
           return;

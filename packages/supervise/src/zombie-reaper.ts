@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { waitpidNoHang } from '@svkit/sys';
 import { isSpawned } from './spawned-pids.js';
+import { procIsZombie } from './proc-identity.js';
 
 /** Lists our direct children from /proc/self/task/<tid>/children. */
 function children(): number[] {
@@ -17,15 +18,6 @@ function children(): number[] {
     }
   } catch { /* no /proc */ }
   return out;
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return s[s.lastIndexOf(')') + 2] === 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** True when /proc belongs to our pid namespace (a container that did not mount its own /proc has the host's). */
@@ -42,7 +34,7 @@ export function reapOrphans(): number {
   if (!procIsOurs()) return 0; // pids in /proc would not be our pids: reaping could steal our own children
   let n = 0;
   for (const pid of children()) {
-    if (isSpawned(pid) || !isZombie(pid)) continue;
+    if (isSpawned(pid) || !procIsZombie(pid)) continue;
     try {
       if (waitpidNoHang(pid)) n++;
     } catch { /* already reaped */ }
