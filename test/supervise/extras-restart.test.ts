@@ -10,20 +10,20 @@ const svc = (...args: string[]) => run(ours('svc'), args);
 
 test('a long run restarts at once, even with a 60 s restart-delay; a quick death waits for it', async (t) => {
   const { dir: root, cleanup } = tempDir();
-  // runs until ./die appears (a "long" run, > quick-death 200 ms), then exits
+  // runs until ./die appears (a "long" run, > quick-death 2 s), then exits; a quick run takes far less than 2 s even on a loaded machine
   const dir = makeService(root, 's', 'echo x >> starts; if [ -e quick ]; then exit 1; fi; while [ ! -e die ]; do sleep 0.05; done; rm -f die; exit 1', {
     'restart-delay': '60000\n',
-    'quick-death': '200\n',
+    'quick-death': '2000\n',
   });
   superviseDir(t, dir, cleanup);
   await waitFor(() => fileLines(join(dir, 'starts')).length === 1, 10000, 'first start');
-  await sleep(400); // longer than quick-death
+  await sleep(2500); // longer than quick-death
   writeFileSync(join(dir, 'die'), '');
   await waitFor(() => fileLines(join(dir, 'starts')).length === 2, 20000, 'restarted well before the 60 s delay');
   assert.equal(extraState(dir).quickDeaths, 0);
   assert.equal(extraState(dir).restarts, 1);
   // now a quick death: the 60 s delay applies (counted from the previous start)
-  await sleep(400); // the second run is a long one too
+  await sleep(2500); // the second run is a long one too
   writeFileSync(join(dir, 'quick'), '');
   writeFileSync(join(dir, 'die'), '');
   await waitFor(() => fileLines(join(dir, 'starts')).length === 3, 10000, 'the quick run');
@@ -87,6 +87,7 @@ test('give-up: after max-quick-deaths quick deaths it stays down; svstat, json a
   const { dir: root, cleanup } = tempDir();
   const dir = makeService(root, 's', 'echo x >> starts; exit 2', {
     'restart-delay': '50\n',
+    'quick-death': '30000\n', // every run counts as quick, however slow a loaded machine starts sh
     'max-quick-deaths': '3\n',
   });
   const sv = superviseDir(t, dir, cleanup);

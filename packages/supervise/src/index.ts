@@ -7,4 +7,6 @@ export * from './ok-probe.js';
 export * from './service-status.js';
 export * from './svstat-format.js';
 export * from './supervisor.js';
+export * from './extra-state.js';
+export * from './service-dir-open.js';
 export * from './scanner.js';

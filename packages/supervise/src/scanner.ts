@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { errnoText, type Io } from '@svkit/diag';
 import { O_CLOEXEC, pipe2 } from '@svkit/sys';
 import { LOG } from './layout.js';
-import { adoptablePid } from './adopt-check.js';
-import { Supervisor, SuperviseError } from './supervisor.js';
+import { adoptablePid } from './adopt-record.js';
+import { Supervisor } from './supervisor.js';
+import { SuperviseError } from './service-dir-open.js';
 
 /** Check interval: the safety net under the directory watch (daemontools scans every 5 s). */
 export const RESCAN_MS = 5000;

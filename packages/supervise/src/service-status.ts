@@ -6,7 +6,7 @@ import { DOWN, STATE_JSON } from './layout.js';
 import { superviseRunning } from './ok-probe.js';
 import { readStatus } from './status-file.js';
 import type { Status } from './status-pack.js';
-import type { ExtraState } from './supervisor.js';
+import type { ExtraState } from './extra-state.js';
 
 /** Everything known about one service directory. */
 export interface ServiceStatus extends Status {

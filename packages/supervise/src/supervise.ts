@@ -5,7 +5,8 @@
  * supervise only (exit 143), not the service; a later supervise adopts the running service.
  */
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { Supervisor, SuperviseError } from './supervisor.js';
+import { Supervisor } from './supervisor.js';
+import { SuperviseError } from './service-dir-open.js';
 
 /** Entry point of `supervise`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {

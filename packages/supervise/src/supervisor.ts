@@ -4,32 +4,24 @@
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, realpathSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { errnoError, errnoText, type Io } from '@svkit/diag';
-import { flock, LOCK_EX, LOCK_NB, mkfifo, pidfdSendSignal } from '@svkit/sys';
+import { errnoText, type Io } from '@svkit/diag';
+import { pidfdSendSignal } from '@svkit/sys';
 import { now, type Instant } from '@svkit/tai64';
-import {
-  ADOPT, CONTROL, DOWN, LOCK, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, OK, STATE_JSON, STATE_JSON_NEW,
-  SUPERVISE_DIR, type Want,
-} from './layout.js';
-import { writeAtomic, readStatus, writeStatus } from './status-file.js';
-import { procLeadsOwnGroup, procStartTime } from './proc-identity.js';
-import { adoptablePid } from './adopt-check.js';
+import { CONTROL, STATE_JSON, type Want } from './layout.js';
+import { readStatus, writeStatus } from './status-file.js';
+import { procLeadsOwnGroup } from './proc-identity.js';
+import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
+import { initialExtraState, readExtraState, writeExtraState, type ExtraState } from './extra-state.js';
+import { openServiceDir, type ServiceFds } from './service-dir-open.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { TABLE, type Event, type ExitHow, type State } from './supervisor-table.js';
 import { letterEvent } from './control-letters.js';
-
-/** A failure to set up a service directory: `what` is the daemontools-style "unable to ..." text. */
-export class SuperviseError extends Error {
-  constructor(readonly what: string, readonly reason: unknown) {
-    super(`${what}: ${errnoText(reason)}`);
-  }
-}
 
 /** What the owner of a supervisor provides. */
 export interface SupervisorOptions {
@@ -44,23 +36,6 @@ export interface SupervisorOptions {
   onClose?: () => void;
   /** Called whenever ./run starts or exits (pid 0), for owners that track children. */
   onPid?: (pid: number, previous: number) => void;
-}
-
-/** svkit's extra status beside the 18-byte file: read by `svstat` and `svstat --json`. */
-export interface ExtraState {
-  state: State;
-  pid: number;
-  want: 'up' | 'down' | 'once';
-  since: number; // unix ms of the last pid change
-  ready: boolean;
-  readySince: number | null;
-  lastExit: { code: number | null; signal: string | null; at: number } | null;
-  restarts: number;
-  quickDeaths: number;
-  gaveUp: boolean;
-  nextStart: number | null; // unix ms of the planned start while state is 'starting'
-  backoff: boolean; // the planned start is delayed by restart-factor (exponential backoff)
-  notifies: boolean; // the current run was given a notification-fd (readiness is meaningful)
 }
 
 const SIGNUM = osConstants.signals as Record<string, number>;
@@ -82,9 +57,7 @@ export class Supervisor {
   private adopted: Adopted | undefined;
   private finishChild: ChildProcess | undefined;
   private readyPipe: Socket | undefined;
-  private lockFd = -1;
-  private controlWriteFd = -1;
-  private okFd = -1;
+  private fds: ServiceFds | undefined;
   private control: Socket | undefined;
   private startTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -98,87 +71,22 @@ export class Supervisor {
     this.abs = resolve(opts.dir);
     this.io = opts.io;
     this.prog = opts.prog ?? 'supervise';
-    this.extra = {
-      state: 'down', pid: 0, want: 'up', since: Date.now(), ready: false, readySince: null, lastExit: null,
-      restarts: 0, quickDeaths: 0, gaveUp: false, nextStart: null, backoff: false, notifies: false,
-    };
+    this.extra = initialExtraState();
   }
 
   /** Sets up DIR/supervise (as daemontools 0.76) and starts the service unless `down` exists; throws SuperviseError. */
   open(): void {
-    let st: Stats;
-    try {
-      st = statSync(this.abs);
-    } catch (e) {
-      throw new SuperviseError(`unable to chdir to ${this.dir}`, e);
-    }
-    if (!st.isDirectory()) throw new SuperviseError(`unable to chdir to ${this.dir}`, errnoError('ENOTDIR', this.dir));
-    try {
-      this.abs = realpathSync(this.abs);
-    } catch (e) {
-      throw new SuperviseError(`unable to chdir to ${this.dir}`, e);
-    }
-    let wantDown = false;
-    try {
-      statSync(join(this.abs, DOWN));
-      wantDown = true;
-    } catch { /* no down file */ }
-    this.want = wantDown ? 'd' : 'u';
-    try {
-      mkdirSync(join(this.abs, SUPERVISE_DIR), { mode: MODE_SUPERVISE_DIR });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new SuperviseError(`unable to mkdir ${this.dir}/${SUPERVISE_DIR}`, e);
-    }
-    try {
-      this.lockFd = openSync(join(this.abs, LOCK), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, MODE_LOCK);
-      flock(this.lockFd, LOCK_EX | LOCK_NB);
-    } catch (e) {
-      this.releaseFds();
-      throw new SuperviseError(`unable to acquire ${this.dir}/${LOCK}`, e);
-    }
-    try {
-      const controlRead = this.openFifo(CONTROL, constants.O_RDONLY | constants.O_NONBLOCK);
-      this.controlWriteFd = openSync(join(this.abs, CONTROL), constants.O_WRONLY | constants.O_NONBLOCK);
-      this.okFd = this.openFifo(OK, constants.O_RDONLY | constants.O_NONBLOCK);
-      this.control = new Socket({ fd: controlRead, readable: true, writable: false });
-      this.control.on('data', (d: Buffer) => this.onControl(d));
-      this.control.on('error', (e) => this.warn(`unable to read ${this.dir}/${CONTROL}: ${errnoText(e)}`));
-    } catch (e) {
-      this.releaseFds();
-      throw e;
-    }
+    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m));
+    this.abs = opened.abs;
+    this.fds = opened.fds;
+    this.want = opened.wantDown ? 'd' : 'u';
+    this.control = new Socket({ fd: opened.fds.controlRead, readable: true, writable: false });
+    this.control.on('data', (d: Buffer) => this.onControl(d));
+    this.control.on('error', (e) => this.warn(`unable to read ${this.dir}/${CONTROL}: ${errnoText(e)}`));
     if (!this.tryAdopt()) {
       this.writeStatus();
       if (this.want === 'u') this.dispatch('u');
     }
-  }
-
-  /** Creates (if needed) and opens a FIFO under DIR; replaces a non-FIFO left there. */
-  private openFifo(rel: string, flags: number): number {
-    const path = join(this.abs, rel);
-    try {
-      mkfifo(path, MODE_FIFO);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new SuperviseError(`unable to mkfifo ${this.dir}/${rel}`, e);
-    }
-    let fd: number;
-    try {
-      fd = openSync(path, flags);
-    } catch (e) {
-      throw new SuperviseError(`unable to open ${this.dir}/${rel}`, e);
-    }
-    if (!fstatSync(fd).isFIFO()) {
-      closeSync(fd);
-      this.warn(`${this.dir}/${rel} is not a FIFO: replacing it`);
-      try {
-        unlinkSync(path);
-        mkfifo(path, MODE_FIFO);
-        fd = openSync(path, flags);
-      } catch (e) {
-        throw new SuperviseError(`unable to mkfifo ${this.dir}/${rel}`, e);
-      }
-    }
-    return fd;
   }
 
   /** Feeds one event through the table; a failing action warns and never escapes. */
@@ -298,7 +206,7 @@ export class Supervisor {
     this.paused = false;
     this.setPid(child.pid);
     this.writeStatus();
-    this.writeAdopt();
+    recordChild(this.abs, this.pid);
     child.once('exit', (code, signal) => {
       removeSpawned(child.pid!);
       if (this.child !== child) return;
@@ -416,7 +324,7 @@ export class Supervisor {
     this.paused = false;
     this.extra.ready = false;
     this.extra.readySince = null;
-    this.removeAdopt();
+    forgetChild(this.abs);
     // the state is settled before the status says "down", so `svc -wD` never sees down-but-not-finishing
     this.state = cfg.hasFinish ? 'finishing' : 'down';
     this.setPid(0);
@@ -561,7 +469,7 @@ export class Supervisor {
     this.extra.pid = this.pid;
     this.extra.want = this.wantName();
     try {
-      writeAtomic(join(this.abs, STATE_JSON_NEW), join(this.abs, STATE_JSON), Buffer.from(JSON.stringify(this.extra) + '\n'), 0o644);
+      writeExtraState(this.abs, this.extra);
     } catch (e) {
       this.warn(`unable to write ${this.dir}/${STATE_JSON}: ${errnoText(e)}`);
     }
@@ -570,18 +478,6 @@ export class Supervisor {
   /** Extra state for svstat --json and tests. */
   extraState(): Readonly<ExtraState> {
     return { ...this.extra, state: this.state, pid: this.pid, want: this.wantName() };
-  }
-
-  private writeAdopt(): void {
-    const st = procStartTime(this.pid);
-    if (st === undefined) return;
-    try {
-      writeFileSync(join(this.abs, ADOPT), `${this.pid} ${st}\n`, { mode: 0o600 });
-    } catch { /* adoption is a bonus */ }
-  }
-
-  private removeAdopt(): void {
-    try { unlinkSync(join(this.abs, ADOPT)); } catch { /* none */ }
   }
 
   /**
@@ -611,16 +507,16 @@ export class Supervisor {
 
   /** Keeps what the previous supervisor recorded about the adopted process (readiness, counters). */
   private carryOverExtra(pid: number): void {
-    try {
-      const old = JSON.parse(readFileSync(join(this.abs, STATE_JSON), 'utf8')) as Partial<ExtraState>;
-      if (old.pid !== pid) return;
+    {
+      const old = readExtraState(this.abs);
+      if (!old || old.pid !== pid) return;
       this.extra.ready = old.ready === true;
       this.extra.readySince = typeof old.readySince === 'number' ? old.readySince : null;
       this.extra.notifies = old.notifies === true;
       this.extra.restarts = typeof old.restarts === 'number' ? old.restarts : 0;
       this.extra.lastExit = old.lastExit ?? null;
       if (typeof old.since === 'number') this.extra.since = old.since;
-    } catch { /* none, or not ours */ }
+    }
   }
 
   /** Adopted process, if any (its pid), for owners that pair it with a logger. */
@@ -629,14 +525,14 @@ export class Supervisor {
   }
 
   private releaseFds(): void {
-    this.control?.destroy();
+    this.control?.destroy(); // closes controlRead
     this.control = undefined;
-    for (const fd of [this.controlWriteFd, this.okFd, this.lockFd]) {
-      if (fd >= 0) {
+    if (this.fds) {
+      for (const fd of [this.fds.controlWrite, this.fds.ok, this.fds.lock]) {
         try { closeSync(fd); } catch { /* already closed */ }
       }
     }
-    this.controlWriteFd = this.okFd = this.lockFd = -1;
+    this.fds = undefined;
   }
 
   /** Releases the directory (FIFOs, lock) without touching a running service; calls onClose once. */
