@@ -205,8 +205,8 @@ export class Supervisor {
     this.state = 'up';
     this.paused = false;
     this.setPid(child.pid);
+    recordChild(this.abs, this.pid); // before the status names the pid: a supervisor killed in between can still be adopted from
     this.writeStatus();
-    recordChild(this.abs, this.pid);
     child.once('exit', (code, signal) => {
       removeSpawned(child.pid!);
       if (this.child !== child) return;
