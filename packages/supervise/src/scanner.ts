@@ -4,10 +4,10 @@
  * pipe that outlives restarts of either side, notices new services at once (inotify through
  * fs.watch) with a 5 s rescan as a safety net, and leaves services of removed directories running.
  */
-import { closeSync, constants, openSync, readdirSync, readlinkSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { constants, openSync, readdirSync, readlinkSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { errnoText, type Io } from '@svkit/diag';
-import { O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { closeQuiet, O_CLOEXEC, pipe2 } from '@svkit/sys';
 import { LOG } from './layout.js';
 import { adoptablePid } from './adopt-record.js';
 import { Supervisor } from './supervisor.js';
@@ -182,8 +182,8 @@ export class Scanner {
   private dropEntry(key: string, ent: Entry): void {
     this.entries.delete(key);
     if (ent.pipe) {
-      closeQuietly(ent.pipe[0]);
-      if (ent.pipe[1] !== ent.pipe[0]) closeQuietly(ent.pipe[1]);
+      closeQuiet(ent.pipe[0]);
+      if (ent.pipe[1] !== ent.pipe[0]) closeQuiet(ent.pipe[1]);
       ent.pipe = undefined;
     }
   }
@@ -234,8 +234,8 @@ export class Scanner {
   /** Closes our ends of the pipe so the logger sees EOF, then asks it to exit (TERM after 3 s). */
   private stopLogger(e: Entry): void {
     if (e.pipe) {
-      closeQuietly(e.pipe[0]);
-      if (e.pipe[1] !== e.pipe[0]) closeQuietly(e.pipe[1]);
+      closeQuiet(e.pipe[0]);
+      if (e.pipe[1] !== e.pipe[0]) closeQuiet(e.pipe[1]);
       e.pipe = undefined;
     }
     const log = e.log;
@@ -253,10 +253,4 @@ export class Scanner {
   private warn(msg: string): void {
     this.opts.io.err(`svscan: warning: ${msg}\n`);
   }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch { /* already closed */ }
 }

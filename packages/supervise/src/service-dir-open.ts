@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoError, errnoText } from '@svkit/diag';
-import { flock, LOCK_EX, LOCK_NB, mkfifo } from '@svkit/sys';
+import { closeQuiet, flock, LOCK_EX, LOCK_NB, mkfifo } from '@svkit/sys';
 import { CONTROL, DOWN, LOCK, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, OK, SUPERVISE_DIR } from './layout.js';
 
 /** A failure to set up a service directory: `what` is the daemontools-style "unable to ..." text. */
@@ -98,7 +98,7 @@ function openFifo(dir: string, abs: string, rel: string, flags: number, warn: (m
   }
 }
 
-/** Closes a descriptor, ignoring errors. */
-function closeQuiet(fd: number): void {
-  try { closeSync(fd); } catch { /* already closed */ }
+/** Releases what openServiceDir took (except controlRead, owned by the socket reading it): lock, FIFO ends. */
+export function closeServiceFds(fds: ServiceFds): void {
+  for (const fd of [fds.controlWrite, fds.ok, fds.lock]) closeQuiet(fd);
 }

@@ -4,7 +4,6 @@
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -16,7 +15,7 @@ import { readStatus, writeStatus } from './status-file.js';
 import { procLeadsOwnGroup } from './proc-identity.js';
 import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
 import { initialExtraState, readExtraState, writeExtraState, type ExtraState } from './extra-state.js';
-import { openServiceDir, type ServiceFds } from './service-dir-open.js';
+import { closeServiceFds, openServiceDir, type ServiceFds } from './service-dir-open.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
@@ -527,11 +526,7 @@ export class Supervisor {
   private releaseFds(): void {
     this.control?.destroy(); // closes controlRead
     this.control = undefined;
-    if (this.fds) {
-      for (const fd of [this.fds.controlWrite, this.fds.ok, this.fds.lock]) {
-        try { closeSync(fd); } catch { /* already closed */ }
-      }
-    }
+    if (this.fds) closeServiceFds(this.fds);
     this.fds = undefined;
   }
 
