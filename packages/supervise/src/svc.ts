@@ -16,6 +16,9 @@ const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h
 /** For mistakes in svkit's own options. */
 const USAGE_WAIT = 'svc [-udopchaitkx12qK] [-w u|U|d|D] [-T ms] dir ...';
 
+/** How long after sending letters a give-up seen by -w may still be the supervisor's old state. */
+const LETTER_GRACE_MS = 500;
+
 /** Entry point of `svc`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svc', io, async (e) => {
@@ -73,7 +76,8 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     }
     if (!wait) return 0;
     const { waitAll } = await import('./wait-state.js'); // loaded only for -w: keeps plain svc start-up small
-    const { failed, timedOut } = await waitAll(reachable, wait, timeout);
+    const verdictAfter = cmds ? Date.now() + LETTER_GRACE_MS : 0;
+    const { failed, timedOut } = await waitAll(reachable, wait, timeout, verdictAfter);
     for (const [dir, why] of failed) e.warn(`unable to wait for ${dir}: ${why}`);
     for (const [dir, why] of timedOut) e.warn(`timed out waiting for ${dir}${why ? `: ${why}` : ''}`);
     return failed.size === 0 && timedOut.size === 0 && reachable.length === dirs.length ? 0 : 111;

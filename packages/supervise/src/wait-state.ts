@@ -28,8 +28,10 @@ export function reached(s: ServiceStatus, what: WaitFor): boolean | string {
  * Polls every 20 ms (reading two small files per directory, never blocking) until every dir
  * reached `what` or `timeoutMs` passed (0 = no limit). Returns the dirs that did not get there:
  * `failed` will never (reason), `timedOut` were still on their way ('' or why they are unreadable).
+ * A "never" verdict seen before `verdictAfter` (unix ms) is not trusted yet: letters just sent
+ * (`svc -u -wu`) may not have been read by the supervisor, which still shows its old give-up.
  */
-export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number): Promise<{ failed: Map<string, string>; timedOut: Map<string, string> }> {
+export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number, verdictAfter = 0): Promise<{ failed: Map<string, string>; timedOut: Map<string, string> }> {
   const pending = new Map<string, string>(dirs.map((d) => [d, '']));
   const failed = new Map<string, string>();
   const end = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
@@ -38,7 +40,7 @@ export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number):
       try {
         const r = reached(serviceStatus(dir), what);
         if (r === true) pending.delete(dir);
-        else if (typeof r === 'string') {
+        else if (typeof r === 'string' && Date.now() >= verdictAfter) {
           pending.delete(dir);
           failed.set(dir, r);
         } else pending.set(dir, '');
