@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup, killPid, onCleanup } from './cleanup.js';
+import { killGroup, killPid, onCleanup, tempDir } from './cleanup.js';
 import { allProcs, procCwd, processTree, running } from './proc-info.js';
 import { sleep, waitFor } from './sleep.js';
 import { statusPid } from './status-file.js';
@@ -100,4 +100,29 @@ export class ScanTree {
 
 function inside(path: string | undefined, dir: string): boolean {
   return path !== undefined && (path === dir || path.startsWith(`${dir}/`));
+}
+
+/**
+ * Runs `body` against a fresh svscan of `side` over `home/scan`, after `setup(scan, home)` filled
+ * the scan dir; stops the tree and removes the temp dir afterwards, whatever happens.
+ */
+export async function withScanTree<T>(
+  side: Side,
+  prefix: string,
+  setup: (scan: string, home: string) => void,
+  body: (tree: ScanTree, scan: string, home: string) => Promise<T>,
+): Promise<T> {
+  const { dir, remove } = tempDir(prefix);
+  try {
+    const scan = join(dir, 'scan');
+    setup(scan, dir);
+    const tree = new ScanTree(side, scan, dir);
+    try {
+      return await body(tree, scan, dir);
+    } finally {
+      await tree.stop();
+    }
+  } finally {
+    await remove();
+  }
 }

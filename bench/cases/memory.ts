@@ -4,16 +4,14 @@
  * whole tree, then CPU used by the supervision processes over an idle interval at the largest N.
  */
 import type { BenchCase, CaseContext } from '../bench-case.js';
-import { tempDir } from '../cleanup.js';
 import { idleCpuMs } from '../idle-cpu.js';
 import { totalPssKb } from '../pss.js';
-import { ScanTree } from '../scan-tree.js';
+import { withScanTree } from '../scan-tree.js';
 import { makeServices, sleepRun } from '../service-dir.js';
 import { sleep } from '../sleep.js';
 import { median } from '../stats.js';
 import { atMostTheirs, type Row } from '../table.js';
 import type { Side } from '../tools.js';
-import { join } from 'node:path';
 
 /** PSS readings per tree, 1 s apart; the median is kept (ours moves with V8's garbage collector). */
 const READINGS = 3;
@@ -27,40 +25,34 @@ interface TreeSample {
 }
 
 async function measureTree(ctx: CaseContext, side: Side, n: number, idleSeconds: number | undefined): Promise<TreeSample> {
-  const { dir, remove } = tempDir(`mem${n}-${side}`);
-  try {
-    const scan = join(dir, 'scan');
+  let t0 = 0;
+  const setup = (scan: string): void => {
     makeServices(scan, n, sleepRun(1000000));
-    const t0 = performance.now();
-    const tree = new ScanTree(side, scan, dir);
-    try {
-      await tree.waitUp(undefined, 120000);
-      const upMs = performance.now() - t0;
-      await sleep(ctx.config.settleSeconds * 1000);
-      const sup: number[] = [];
-      const tot: number[] = [];
-      let procs = 0;
-      for (let k = 0; k < READINGS; k++) {
-        if (k > 0) await sleep(1000);
-        const { supervision, all } = tree.pids();
-        procs = supervision.length;
-        sup.push(totalPssKb(supervision) / 1024);
-        tot.push(totalPssKb(all) / 1024);
-      }
-      const sample: TreeSample = { supervisionMb: median(sup), allMb: median(tot), supervisionProcs: procs, upMs };
-      const range = `${Math.min(...sup).toFixed(1)}-${Math.max(...sup).toFixed(1)}`;
-      ctx.log(`  ${side} ${n} services: up in ${upMs.toFixed(0)} ms, ${procs} supervision processes, PSS ${sample.supervisionMb.toFixed(1)} MB (${range}; tree ${sample.allMb.toFixed(1)} MB)`);
-      if (idleSeconds !== undefined) {
-        sample.idleMs = await idleCpuMs(() => tree.pids().supervision, idleSeconds);
-        ctx.log(`  ${side} ${n} services: idle CPU ${sample.idleMs.toFixed(0)} ms over ${idleSeconds} s`);
-      }
-      return sample;
-    } finally {
-      await tree.stop();
+    t0 = performance.now();
+  };
+  return withScanTree(side, `mem${n}-${side}`, setup, async (tree) => {
+    await tree.waitUp(undefined, 120000);
+    const upMs = performance.now() - t0;
+    await sleep(ctx.config.settleSeconds * 1000);
+    const sup: number[] = [];
+    const tot: number[] = [];
+    let procs = 0;
+    for (let k = 0; k < READINGS; k++) {
+      if (k > 0) await sleep(1000);
+      const { supervision, all } = tree.pids();
+      procs = supervision.length;
+      sup.push(totalPssKb(supervision) / 1024);
+      tot.push(totalPssKb(all) / 1024);
     }
-  } finally {
-    await remove();
-  }
+    const sample: TreeSample = { supervisionMb: median(sup), allMb: median(tot), supervisionProcs: procs, upMs };
+    const range = `${Math.min(...sup).toFixed(1)}-${Math.max(...sup).toFixed(1)}`;
+    ctx.log(`  ${side} ${n} services: up in ${upMs.toFixed(0)} ms, ${procs} supervision processes, PSS ${sample.supervisionMb.toFixed(1)} MB (${range}; tree ${sample.allMb.toFixed(1)} MB)`);
+    if (idleSeconds !== undefined) {
+      sample.idleMs = await idleCpuMs(() => tree.pids().supervision, idleSeconds);
+      ctx.log(`  ${side} ${n} services: idle CPU ${sample.idleMs.toFixed(0)} ms over ${idleSeconds} s`);
+    }
+    return sample;
+  });
 }
 
 /** Memory (PSS) at 10/100/1000 services and idle CPU at the largest size. */

@@ -6,9 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchCase, CaseContext } from '../bench-case.js';
-import { tempDir } from '../cleanup.js';
 import { okOpens } from '../ok-probe.js';
-import { ScanTree } from '../scan-tree.js';
+import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
 import { sleep, spinUntil } from '../sleep.js';
 import { median } from '../stats.js';
@@ -16,30 +15,20 @@ import { below, type Row } from '../table.js';
 import { tool, type Side } from '../tools.js';
 
 async function pickupMs(ctx: CaseContext, side: Side, rep: number): Promise<number> {
-  const { dir, remove } = tempDir(`pickup-${side}`);
-  try {
-    const scan = join(dir, 'scan');
-    makeService(scan, 'base', sleepRun(1000000));
-    const tree = new ScanTree(side, scan, dir);
-    try {
-      await tree.waitUp();
-      await sleep(300 + 700 * Math.random()); // a random phase against daemontools' 5 s rescan
-      const svc = makeService(join(dir, 'pool'), 'new', sleepRun(1000000));
-      const link = join(scan, 'new');
-      const t0 = performance.now();
-      symlinkSync(svc, link);
-      const t1 = spinUntil(() => okOpens(link), 15000, `${side} svscan to pick up a new service`, 0.5);
-      const ms = t1 - t0;
-      const svok = spawnSync(tool(side, 'svok'), [link]);
-      if (svok.status !== 0) throw new Error(`${side} svok says ${svok.status} after pickup`);
-      ctx.log(`  ${side} pickup #${rep + 1}: ${ms.toFixed(1)} ms`);
-      return ms;
-    } finally {
-      await tree.stop();
-    }
-  } finally {
-    await remove();
-  }
+  return withScanTree(side, `pickup-${side}`, (scan) => void makeService(scan, 'base', sleepRun(1000000)), async (tree, scan, dir) => {
+    await tree.waitUp();
+    await sleep(300 + 700 * Math.random()); // a random phase against daemontools' 5 s rescan
+    const svc = makeService(join(dir, 'pool'), 'new', sleepRun(1000000));
+    const link = join(scan, 'new');
+    const t0 = performance.now();
+    symlinkSync(svc, link);
+    const t1 = spinUntil(() => okOpens(link), 15000, `${side} svscan to pick up a new service`, 0.5);
+    const ms = t1 - t0;
+    const svok = spawnSync(tool(side, 'svok'), [link]);
+    if (svok.status !== 0) throw new Error(`${side} svok says ${svok.status} after pickup`);
+    ctx.log(`  ${side} pickup #${rep + 1}: ${ms.toFixed(1)} ms`);
+    return ms;
+  });
 }
 
 /** Time from symlinking a service into the scan dir until svok says its supervisor runs. */

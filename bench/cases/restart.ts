@@ -2,11 +2,9 @@
  * Restart: a service whose child exits after running 2 s; the time from the child's exit (its
  * /proc entry turns zombie or vanishes) to the status file naming the next child's pid.
  */
-import { join } from 'node:path';
 import type { BenchCase, CaseContext } from '../bench-case.js';
-import { tempDir } from '../cleanup.js';
 import { running } from '../proc-info.js';
-import { ScanTree } from '../scan-tree.js';
+import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
 import { spinUntil } from '../sleep.js';
 import { median } from '../stats.js';
@@ -17,33 +15,24 @@ import type { Side } from '../tools.js';
 const PER_ROUND = 2;
 
 async function restartsMs(ctx: CaseContext, side: Side): Promise<number[]> {
-  const { dir, remove } = tempDir(`restart-${side}`);
-  try {
-    const scan = join(dir, 'scan');
-    const svc = makeService(scan, 'r', sleepRun(2));
-    const tree = new ScanTree(side, scan, dir);
-    try {
-      await tree.waitUp();
-      let pid = statusPid(svc)!;
-      const out: number[] = [];
-      for (let i = 0; i < PER_ROUND; i++) {
-        const old = pid;
-        const tExit = spinUntil(() => !running(old), 5000, `${side} service child to exit`);
-        const tStart = spinUntil(() => {
-          const p = statusPid(svc);
-          return p !== undefined && p !== 0 && p !== old;
-        }, 5000, `${side} supervisor to restart the service`);
-        pid = statusPid(svc)!;
-        out.push(tStart - tExit);
-        ctx.log(`  ${side} restart: ${(tStart - tExit).toFixed(2)} ms`);
-      }
-      return out;
-    } finally {
-      await tree.stop();
+  let svc = '';
+  return withScanTree(side, `restart-${side}`, (scan) => void (svc = makeService(scan, 'r', sleepRun(2))), async (tree) => {
+    await tree.waitUp();
+    let pid = statusPid(svc)!;
+    const out: number[] = [];
+    for (let i = 0; i < PER_ROUND; i++) {
+      const old = pid;
+      const tExit = spinUntil(() => !running(old), 5000, `${side} service child to exit`);
+      const tStart = spinUntil(() => {
+        const p = statusPid(svc);
+        return p !== undefined && p !== 0 && p !== old;
+      }, 5000, `${side} supervisor to restart the service`);
+      pid = statusPid(svc)!;
+      out.push(tStart - tExit);
+      ctx.log(`  ${side} restart: ${(tStart - tExit).toFixed(2)} ms`);
     }
-  } finally {
-    await remove();
-  }
+    return out;
+  });
 }
 
 /** Time from a 2 s child's exit until its supervisor has started the next one. */
