@@ -8,6 +8,11 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Median of the C tool's samples, or undefined when it was not run (missing tool: the row shows n/a). */
+export function medianIfAny(xs: number[]): number | undefined {
+  return xs.length ? median(xs) : undefined;
+}
+
 /** A number with about three significant digits (1234, 12.3, 0.123). */
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

@@ -11,7 +11,7 @@ import { tempDir } from '../cleanup.js';
 import { ScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
 import { sleep, spinUntil, waitFor } from '../sleep.js';
-import { median } from '../stats.js';
+import { median, medianIfAny } from '../stats.js';
 import { statusPid } from '../status-file.js';
 import { atMostBaseline, type Row } from '../table.js';
 import { tool, type Side } from '../tools.js';
@@ -91,14 +91,14 @@ export const controlCase: BenchCase = {
           name: 'control: `svc -d` until status shows down',
           unit: 'ms',
           ours: median(trip.ours),
-          theirs: trip.theirs.length ? median(trip.theirs) : undefined,
+          theirs: medianIfAny(trip.theirs),
           detail: `median of ${ctx.config.controlReps}`,
         },
         {
           name: "control: 'd' written into supervise/control until status shows down (supervisor only)",
           unit: 'ms',
           ours: median(fifo.ours),
-          theirs: fifo.theirs.length ? median(fifo.theirs) : undefined,
+          theirs: medianIfAny(fifo.theirs),
           detail: `median of ${ctx.config.controlReps}`,
         },
         { name: "bare Node start-up `node -e ''` (baseline)", unit: 'ms', ours: node, theirs: undefined, detail: `median of ${ctx.config.wallReps}` },

@@ -10,7 +10,7 @@ import { okOpens } from '../ok-probe.js';
 import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
 import { sleep, spinUntil } from '../sleep.js';
-import { median } from '../stats.js';
+import { median, medianIfAny } from '../stats.js';
 import { below, type Row } from '../table.js';
 import { tool, type Side } from '../tools.js';
 
@@ -49,7 +49,7 @@ export const pickupCase: BenchCase = {
       name: 'pickup: symlink a service until svok says running',
       unit: 'ms',
       ours: median(got.ours),
-      theirs: got.theirs.length ? median(got.theirs) : undefined,
+      theirs: medianIfAny(got.theirs),
       goal: below(100, 'ms'),
       detail: `median of ${ctx.config.pickupReps}`,
     };

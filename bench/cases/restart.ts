@@ -7,7 +7,7 @@ import { running } from '../proc-info.js';
 import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
 import { spinUntil } from '../sleep.js';
-import { median } from '../stats.js';
+import { median, medianIfAny } from '../stats.js';
 import { statusPid } from '../status-file.js';
 import { below, type Row } from '../table.js';
 import type { Side } from '../tools.js';
@@ -52,7 +52,7 @@ export const restartCase: BenchCase = {
       name: 'restart: child exits after 2 s until the new child runs',
       unit: 'ms',
       ours: median(got.ours),
-      theirs: got.theirs.length ? median(got.theirs) : undefined,
+      theirs: medianIfAny(got.theirs),
       goal: below(20, 'ms'),
       detail: `median of ${got.ours.length}`,
     };
