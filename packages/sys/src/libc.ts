@@ -1,6 +1,6 @@
 /**
  * The one module that calls libc through koffi: the system calls Node does not offer
- * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, prctl).
+ * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
 import koffi from 'koffi';
@@ -31,7 +31,6 @@ const c = {
   mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
   pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
   setsid: lib.func('int setsid()'),
-  setpgid: lib.func('int setpgid(int pid, int pgid)'),
   getpgrp: lib.func('int getpgrp()'),
   execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
   sigprocmask: lib.func('int sigprocmask(int how, const uint8_t *set, _Out_ uint8_t *old)'),
@@ -42,13 +41,11 @@ const c = {
   setuid: lib.func('int setuid(uint32_t uid)'),
   setgid: lib.func('int setgid(uint32_t gid)'),
   setgroups: lib.func('int setgroups(size_t n, const uint32_t *groups)'),
-  getgroups: lib.func('int getgroups(int n, _Out_ uint32_t *groups)'),
   getgrouplist: lib.func('int getgrouplist(const char *user, uint32_t group, _Out_ uint32_t *groups, _Inout_ int *ngroups)'),
   getpwnam: lib.func('void *getpwnam(const char *name)'),
   syscall: lib.func('long syscall(long number, ...)'),
   poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long n, int timeout)'),
   waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
-  prctl: lib.func('int prctl(int option, ...)'),
   dup2: lib.func('int dup2(int from, int to)'),
   close: lib.func('int close(int fd)'),
   isatty: lib.func('int isatty(int fd)'),
@@ -88,11 +85,6 @@ export function setsid(): number {
   return check(c.setsid(), 'setsid');
 }
 
-/** Moves process `pid` (0 = self) into process group `pgid` (0 = its own pid). */
-export function setpgid(pid: number, pgid: number): void {
-  check(c.setpgid(pid, pgid), 'setpgid');
-}
-
 /** The caller's process group id. */
 export function getpgrp(): number {
   return c.getpgrp();
@@ -116,11 +108,6 @@ export function setCloseOnExec(fd: number, on: boolean): void {
   const fl = check(c.fcntl(fd, F_GETFD), 'fcntl');
   const want = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
   if (want !== fl) check(c.fcntl(fd, F_SETFD, 'int', want), 'fcntl');
-}
-
-/** True when `fd` is open. */
-export function fdIsOpen(fd: number): boolean {
-  return c.fcntl(fd, F_GETFD) !== -1;
 }
 
 /** dup2(2). */
@@ -200,13 +187,6 @@ export function setgid(gid: number): void {
 /** setgroups(2): the supplementary group list becomes exactly `groups`. */
 export function setgroups(groups: number[]): void {
   check(c.setgroups(groups.length, new Uint32Array(groups.length ? groups : [0])), 'setgroups');
-}
-
-/** The caller's supplementary groups. */
-export function getgroups(): number[] {
-  const buf = new Uint32Array(65536);
-  const n = check(c.getgroups(buf.length, buf), 'getgroups');
-  return [...buf.subarray(0, n)];
 }
 
 /** A user's account entry. */
@@ -291,11 +271,6 @@ export function waitpidNoHang(pid: number): WaitResult | undefined {
   const st = new Int32Array(1);
   const r = check(c.waitpid(pid, st, 1 /* WNOHANG */), 'waitpid');
   return r === 0 ? undefined : { pid: r, status: st[0]! };
-}
-
-/** Makes the caller a child subreaper: orphaned descendants are reparented to it. */
-export function setChildSubreaper(): void {
-  check(c.prctl(36 /* PR_SET_CHILD_SUBREAPER */, 'unsigned long', 1), 'prctl');
 }
 
 /** True when `fd` is a terminal. */

@@ -1,6 +1,5 @@
-/** Runs the next program of a chain in place of this process, searching PATH as execvp does. */
+/** Finds the next program of a chain on PATH, as execvp does (the exec itself is libc.ts's execve). */
 import { accessSync, constants, statSync } from 'node:fs';
-import { execve } from './libc.js';
 import { errnoError } from '@svkit/diag';
 
 /** Resolves `file` against `PATH` (as execvp does): a name with '/' is used as it is. */
@@ -20,10 +19,4 @@ export function resolveOnPath(file: string, env: NodeJS.ProcessEnv): string {
     }
   }
   throw firstErr ?? errnoError('ENOENT', `no ${file} on PATH`);
-}
-
-/** Replaces this process with `argv[0]` (found on PATH) and `env`; returns only by throwing. */
-export function pathexec(argv: string[], env: NodeJS.ProcessEnv): never {
-  if (argv.length === 0) throw errnoError('EINVAL', 'no program to run');
-  return execve(resolveOnPath(argv[0]!, env), argv, env);
 }
