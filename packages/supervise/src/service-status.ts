@@ -1,12 +1,12 @@
 /** Reads what svstat shows for one directory: the status record, whether supervise runs, and svkit's extras. */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoError, errnoText } from '@svkit/diag';
-import { DOWN, STATE_JSON } from './layout.js';
+import { DOWN } from './layout.js';
 import { superviseRunning } from './ok-probe.js';
 import { readStatus } from './status-file.js';
 import type { Status } from './status-pack.js';
-import type { ExtraState } from './extra-state.js';
+import { readExtraState, type ExtraState } from './extra-state.js';
 
 /** Everything known about one service directory. */
 export interface ServiceStatus extends Status {
@@ -50,11 +50,9 @@ export function serviceStatus(dir: string): ServiceStatus {
     statSync(join(dir, DOWN));
     normallyDown = true;
   } catch { /* normally up */ }
-  let extra: ExtraState | undefined;
-  try {
-    const x = JSON.parse(readFileSync(join(dir, STATE_JSON), 'utf8')) as ExtraState;
-    if (x && x.pid === st.pid) extra = x;
-  } catch { /* written by another supervise, or none */ }
+  // only when about the same process: a daemontools supervise may have taken over since
+  const x = readExtraState(dir);
+  const extra = x && x.pid === st.pid ? (x as ExtraState) : undefined;
   return { ...st, normallyDown, extra };
 }
 
