@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readlinkSync, realpathSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
+import { chmodSync, existsSync, readlinkSync, realpathSync, renameSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ours, run, sleep, start, tempDir, waitFor } from '../helpers/proc.js';
 import { makeService, rawStatus } from '../helpers/service-dir.js';
@@ -85,6 +85,27 @@ test('NAME/log is fed from NAME through one pipe that survives restarts of eithe
   await waitFor(() => logText(s).includes(`line ${last}\n`), 5000, 'last line logged');
   const max = assertNoGap(logText(s));
   assert.ok(max === last || max === last + 1, `highest logged line ${max}, counter ${last}`);
+});
+
+test('a log/ added to a running service gets its logger within the 5 s check; the next start writes into it', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  const scan = join(root, 'service');
+  const s = makeService(scan, 'late', 'while :; do echo "tick $$"; sleep 0.1; done');
+  makeService(scan, 'other', 'exec sleep 1010'); // has no log/ either: stays without one
+  const sv = start(ours('svscan'), [scan], { env: ENV });
+  t.after(async () => { await sv.stop(); cleanup(); });
+  const first = await waitFor(() => statusPid(s), 10000, 'late up');
+  await waitFor(() => sv.stdout().includes(`tick ${first}`), 5000, 'output goes to svscan\'s stdout without a logger');
+  // made beside, then renamed into place, as an operator would (a bare mkdir is found too)
+  makeService(s, '.log-new', 'exec multilog t ./main');
+  renameSync(join(s, '.log-new'), join(s, 'log'));
+  // the full rescan comes only every 60 s: 15 s is enough for the watch and too short for the rescan
+  await waitFor(async () => (await svokOk(join(s, 'log'))) && statusPid(join(s, 'log')), 15000, 'logger started');
+  assert.equal(statusPid(s), first, 'the running service is left alone');
+  await run(ours('svc'), ['-t', s]);
+  const second = await waitFor(() => statusPid(s) !== first && statusPid(s), 10000, 'late restarted');
+  await waitFor(() => logText(s).includes(`tick ${second}\n`), 10000, 'the new start logs through the pipe');
+  assert.ok(!existsSync(join(scan, 'other', 'log')));
 });
 
 test('a removed service directory keeps its service running; a re-created one gets a new supervisor', async (t) => {

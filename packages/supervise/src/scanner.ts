@@ -2,7 +2,8 @@
  * svscan's core: supervises every non-dot subdirectory of the scan directory in this one
  * process (one Supervisor each, no process per service), pairs NAME with NAME/log through a
  * pipe that outlives restarts of either side, notices new services at once (inotify through
- * fs.watch) with a 5 s rescan as a safety net, and leaves services of removed directories running.
+ * fs.watch) with a 5 s rescan as a safety net, finds a log/ directory added to a running service
+ * within 5 s (one inotify read per check), and leaves services of removed directories running.
  */
 import { constants, openSync, readdirSync, readlinkSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { LOG } from './layout.js';
 import { adoptablePid } from './adopt-record.js';
 import { Supervisor } from './supervisor.js';
 import { SuperviseError } from './service-dir-open.js';
+import { SubdirWatch } from './subdir-watch.js';
 
 /** Check interval: the safety net under the directory watch (daemontools scans every 5 s). */
 export const RESCAN_MS = 5000;
@@ -28,6 +30,8 @@ interface Entry {
   pipe?: [number, number];
   /** The directory was removed or replaced: keep supervising, never restart its supervisors. */
   gone: boolean;
+  /** While the directory has no log/: its watch descriptor in the scanner's SubdirWatch. */
+  logWd?: number;
 }
 
 /** Options of a scanner. */
@@ -46,11 +50,17 @@ export class Scanner {
   private shuttingDown = false;
   private lastNames = '';
   private ticks = 0;
+  private logWatch: SubdirWatch | undefined;
 
   constructor(private readonly opts: ScannerOptions) {}
 
   /** First scan, then watch the directory and rescan every 5 s. */
   start(): void {
+    try {
+      this.logWatch = new SubdirWatch(LOG);
+    } catch (e) {
+      this.warn(`unable to watch service directories for log/, checking every minute: ${errnoText(e)}`);
+    }
     this.scan();
     try {
       this.watcher = watch('.', { persistent: true }, () => this.queueScan());
@@ -64,8 +74,7 @@ export class Scanner {
   /**
    * The periodic safety net, kept cheap for 1000 services at idle: a full scan when the names in
    * the directory changed, when a supervisor is missing (exited or failed to start), or every
-   * FULL_SCAN_EVERY ticks (which also notices a log/ directory added to a running service);
-   * otherwise only a readdir.
+   * FULL_SCAN_EVERY ticks; otherwise a readdir and one read of the log/ watch.
    */
   private tick(): void {
     try {
@@ -77,6 +86,8 @@ export class Scanner {
 
   /** True when the cheap check sees something a full scan must handle. */
   private needsScan(): boolean {
+    const logs = this.logWatch?.drain();
+    if (logs && (logs.overflow || logs.wds.size > 0)) return true;
     const names = readdirSync('.');
     if (names.join('/') !== this.lastNames) return true;
     for (const ent of this.entries.values()) {
@@ -117,7 +128,10 @@ export class Scanner {
       }
     }
     for (const [key, ent] of this.entries) {
-      if (!seen.has(key)) ent.gone = true;
+      if (!seen.has(key)) {
+        ent.gone = true;
+        this.watchForLog(ent, false);
+      }
       if (ent.gone && !ent.main && !ent.log) this.dropEntry(key, ent);
     }
   }
@@ -135,7 +149,12 @@ export class Scanner {
     ent.gone = false;
     ent.name = name;
     const hasLog = statSync(join(name, LOG), { throwIfNoEntry: false })?.isDirectory() ?? false;
-    if (hasLog && !ent.pipe) ent.pipe = this.makePipe(name);
+    this.watchForLog(ent, !hasLog);
+    if (hasLog && !ent.pipe) {
+      ent.pipe = this.makePipe(name);
+      // a log/ added to a running service: its next start writes into the pipe
+      ent.main?.setStdio(['inherit', ent.pipe[1], 'inherit']);
+    }
     if (hasLog && !ent.log) ent.log = this.startSupervisor(ent, `${name}/${LOG}`, [ent.pipe![0], 'inherit', 'inherit'], 'log');
     if (!ent.main) ent.main = this.startSupervisor(ent, name, ['inherit', ent.pipe ? ent.pipe[1] : 'inherit', 'inherit'], 'main');
   }
@@ -179,7 +198,17 @@ export class Scanner {
     return sv;
   }
 
+  /** Keeps a watch on a service directory exactly while it has no log/ (watch limits only cost the 5 s check). */
+  private watchForLog(ent: Entry, want: boolean): void {
+    if (want && ent.logWd === undefined) ent.logWd = this.logWatch?.add(ent.name);
+    else if (!want && ent.logWd !== undefined) {
+      this.logWatch?.remove(ent.logWd);
+      ent.logWd = undefined;
+    }
+  }
+
   private dropEntry(key: string, ent: Entry): void {
+    this.watchForLog(ent, false);
     this.entries.delete(key);
     if (ent.pipe) {
       closeQuiet(ent.pipe[0]);
@@ -207,6 +236,8 @@ export class Scanner {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.watcher?.close();
+    this.logWatch?.close();
+    this.logWatch = undefined;
     if (this.interval) clearInterval(this.interval);
     const mains = [...this.entries.values()].filter((e) => e.main);
     for (const e of this.entries.values()) {

@@ -173,6 +173,11 @@ export class Supervisor {
     this.writeExtra();
   }
 
+  /** Sets the fds that later starts of ./run and ./finish get (svscan: a log/ added to a running service). */
+  setStdio(stdio: [number | 'inherit', number | 'inherit', number | 'inherit']): void {
+    this.opts.stdio = stdio;
+  }
+
   /** Starts ./run (argv ["./run"], cwd DIR, inherited environment). */
   spawnRun(): void {
     const cfg = (this.config ??= readServiceConfig(this.abs));

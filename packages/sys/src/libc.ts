@@ -1,6 +1,6 @@
 /**
  * The one module that calls libc through koffi: the system calls Node does not offer
- * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid).
+ * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
 import koffi from 'koffi';
@@ -50,6 +50,9 @@ const c = {
   close: lib.func('int close(int fd)'),
   isatty: lib.func('int isatty(int fd)'),
   umask: lib.func('uint32_t umask(uint32_t mask)'),
+  inotify_init1: lib.func('int inotify_init1(int flags)'),
+  inotify_add_watch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
+  inotify_rm_watch: lib.func('int inotify_rm_watch(int fd, int wd)'),
 };
 
 /** flock(2) operations. */
@@ -276,4 +279,28 @@ export function waitpidNoHang(pid: number): WaitResult | undefined {
 /** True when `fd` is a terminal. */
 export function isatty(fd: number): boolean {
   return c.isatty(fd) === 1;
+}
+
+/** inotify event bits (inotify(7)). */
+export const IN = {
+  MOVED_TO: 0x80,
+  CREATE: 0x100,
+  Q_OVERFLOW: 0x4000,
+  IGNORED: 0x8000,
+  ONLYDIR: 0x01000000,
+} as const;
+
+/** Opens a non-blocking, close-on-exec inotify instance; read it with fs.readSync (EAGAIN when empty). */
+export function inotifyInit(): number {
+  return check(c.inotify_init1(O_NONBLOCK_FLAG | O_CLOEXEC), 'inotify_init1');
+}
+
+/** Watches `path` (symlinks followed) for the events in `mask`; returns the watch descriptor. */
+export function inotifyAddWatch(fd: number, path: string, mask: number): number {
+  return check(c.inotify_add_watch(fd, path, mask), 'inotify_add_watch', path);
+}
+
+/** Stops a watch; quiet when the kernel already dropped it (the directory was deleted). */
+export function inotifyRmWatch(fd: number, wd: number): void {
+  c.inotify_rm_watch(fd, wd);
 }
