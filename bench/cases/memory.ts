@@ -48,6 +48,7 @@ async function measureTree(ctx: CaseContext, side: Side, n: number, idleSeconds:
     const range = `${Math.min(...sup).toFixed(1)}-${Math.max(...sup).toFixed(1)}`;
     ctx.log(`  ${side} ${n} services: up in ${upMs.toFixed(0)} ms, ${procs} supervision processes, PSS ${sample.supervisionMb.toFixed(1)} MB (${range}; tree ${sample.allMb.toFixed(1)} MB)`);
     if (idleSeconds !== undefined) {
+      await sleep(ctx.config.idleSettleSeconds * 1000);
       sample.idleMs = await idleCpuMs(() => tree.pids().supervision, idleSeconds);
       ctx.log(`  ${side} ${n} services: idle CPU ${sample.idleMs.toFixed(0)} ms over ${idleSeconds} s`);
     }
@@ -65,7 +66,8 @@ export const memoryCase: BenchCase = {
     `${READINGS} readings 1 s apart of Pss from ` +
     '/proc/PID/smaps_rollup is summed over the supervision processes (every process of svscan\'s tree that is not a ' +
     'service pid from a status file: our one svscan; daemontools\' svscan + N supervise) and over the whole tree. ' +
-    'Idle CPU: utime+stime of the supervision processes over the idle interval, on the largest tree, first run.',
+    'Idle CPU: utime+stime of the supervision processes over the idle interval, on the largest tree, first run, ' +
+    'starting a settle pause (20 s in a full run) after the PSS readings, on both sides: Node shrinks its start-up heap meanwhile.',
   async run(ctx) {
     const rows: Row[] = [];
     const sizes = ctx.config.treeSizes;

@@ -34,6 +34,12 @@ interface Entry {
   logWd?: number;
 }
 
+/** Directories (watch descriptors) where a log/ appeared; overflow: the kernel lost events, look everywhere. */
+interface LogEvents {
+  wds: Set<number>;
+  overflow: boolean;
+}
+
 /** Options of a scanner. */
 export interface ScannerOptions {
   io: Io;
@@ -51,6 +57,8 @@ export class Scanner {
   private lastNames = '';
   private ticks = 0;
   private logWatch: SubdirWatch | undefined;
+  /** log/ events read from the watch and not yet handled by a scan. */
+  private logEvents: LogEvents = { wds: new Set(), overflow: false };
 
   constructor(private readonly opts: ScannerOptions) {}
 
@@ -86,8 +94,7 @@ export class Scanner {
 
   /** True when the cheap check sees something a full scan must handle. */
   private needsScan(): boolean {
-    const logs = this.logWatch?.drain();
-    if (logs && (logs.overflow || logs.wds.size > 0)) return true;
+    if (this.collectLogEvents()) return true;
     const names = readdirSync('.');
     if (names.join('/') !== this.lastNames) return true;
     for (const ent of this.entries.values()) {
@@ -95,6 +102,16 @@ export class Scanner {
       if (!ent.main || (ent.pipe && !ent.log)) return true; // a supervisor to (re)start
     }
     return false;
+  }
+
+  /** Reads the log/ watch into logEvents; true when something awaits a scan. */
+  private collectLogEvents(): boolean {
+    const got = this.logWatch?.drain();
+    if (got) {
+      for (const wd of got.wds) this.logEvents.wds.add(wd);
+      this.logEvents.overflow ||= got.overflow;
+    }
+    return this.logEvents.overflow || this.logEvents.wds.size > 0;
   }
 
   /** Scans soon (once per burst of directory events). */
@@ -118,11 +135,14 @@ export class Scanner {
       return;
     }
     this.lastNames = names.join('/');
+    this.collectLogEvents();
+    const logEvents = this.logEvents;
+    this.logEvents = { wds: new Set(), overflow: false };
     const seen = new Set<string>();
     for (const name of names) {
       if (name.startsWith('.')) continue;
       try {
-        this.scanOne(name, seen);
+        this.scanOne(name, seen, logEvents);
       } catch (e) {
         this.warn(`unable to start supervise ${name}: ${errnoText(e)}`);
       }
@@ -136,7 +156,7 @@ export class Scanner {
     }
   }
 
-  private scanOne(name: string, seen: Set<string>): void {
+  private scanOne(name: string, seen: Set<string>, logEvents: LogEvents): void {
     const st = statSync(name, { throwIfNoEntry: false });
     if (!st?.isDirectory()) return; // not a directory, a dangling symlink, or vanished meanwhile
     const key = `${st.dev}:${st.ino}`;
@@ -148,7 +168,13 @@ export class Scanner {
     }
     ent.gone = false;
     ent.name = name;
-    const hasLog = statSync(join(name, LOG), { throwIfNoEntry: false })?.isDirectory() ?? false;
+    let hasLog: boolean;
+    if (ent.log) hasLog = true; // its logger runs: nothing to look for
+    else if (ent.logWd !== undefined && !logEvents.overflow && !logEvents.wds.has(ent.logWd)) hasLog = false; // watched, nothing appeared
+    else {
+      this.watchForLog(ent, true); // watch before looking, so a log/ made in between is not missed
+      hasLog = statSync(join(name, LOG), { throwIfNoEntry: false })?.isDirectory() ?? false;
+    }
     this.watchForLog(ent, !hasLog);
     if (hasLog && !ent.pipe) {
       ent.pipe = this.makePipe(name);
