@@ -67,7 +67,7 @@ export const memoryCase: BenchCase = {
     '/proc/PID/smaps_rollup is summed over the supervision processes (every process of svscan\'s tree that is not a ' +
     'service pid from a status file: our one svscan; daemontools\' svscan + N supervise) and over the whole tree. ' +
     'Idle CPU: utime+stime of the supervision processes over the idle interval, on the largest tree, first run, ' +
-    'starting a settle pause (20 s in a full run) after the PSS readings, on both sides: Node shrinks its start-up heap meanwhile.',
+    'starting a settle pause (60 s in a full run) after the PSS readings, on both sides: Node shrinks its start-up heap meanwhile.',
   async run(ctx) {
     const rows: Row[] = [];
     const sizes = ctx.config.treeSizes;

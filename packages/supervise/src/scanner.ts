@@ -34,6 +34,12 @@ interface Entry {
   logWd?: number;
 }
 
+/** Identifies the state of the current directory's entry list: one stat instead of a readdir of 1000 names. */
+function dirStamp(): string {
+  const st = statSync('.');
+  return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
 /** Directories (watch descriptors) where a log/ appeared; overflow: the kernel lost events, look everywhere. */
 interface LogEvents {
   wds: Set<number>;
@@ -54,7 +60,8 @@ export class Scanner {
   private interval: NodeJS.Timeout | undefined;
   private scanQueued = false;
   private shuttingDown = false;
-  private lastNames = '';
+  /** The scan directory's inode and mtime when it was last read (an entry added, removed or renamed changes it). */
+  private lastStamp = '';
   private ticks = 0;
   private logWatch: SubdirWatch | undefined;
   /** log/ events read from the watch and not yet handled by a scan. */
@@ -80,9 +87,9 @@ export class Scanner {
   }
 
   /**
-   * The periodic safety net, kept cheap for 1000 services at idle: a full scan when the names in
-   * the directory changed, when a supervisor is missing (exited or failed to start), or every
-   * FULL_SCAN_EVERY ticks; otherwise a readdir and one read of the log/ watch.
+   * The periodic safety net, kept cheap for 1000 services at idle: a full scan when the directory
+   * changed (its mtime), when a log/ appeared, when a supervisor is missing (exited or failed to
+   * start), or every FULL_SCAN_EVERY ticks; otherwise one stat and one read of the log/ watch.
    */
   private tick(): void {
     try {
@@ -95,8 +102,7 @@ export class Scanner {
   /** True when the cheap check sees something a full scan must handle. */
   private needsScan(): boolean {
     if (this.collectLogEvents()) return true;
-    const names = readdirSync('.');
-    if (names.join('/') !== this.lastNames) return true;
+    if (dirStamp() !== this.lastStamp) return true;
     for (const ent of this.entries.values()) {
       if (ent.gone) continue;
       if (!ent.main || (ent.pipe && !ent.log)) return true; // a supervisor to (re)start
@@ -129,12 +135,12 @@ export class Scanner {
     if (this.shuttingDown) return;
     let names: string[];
     try {
+      this.lastStamp = dirStamp(); // before reading: a change during the read shows at the next check
       names = readdirSync('.');
     } catch (e) {
       this.warn(`unable to read the scan directory: ${errnoText(e)}`);
       return;
     }
-    this.lastNames = names.join('/');
     this.collectLogEvents();
     const logEvents = this.logEvents;
     this.logEvents = { wds: new Set(), overflow: false };
