@@ -9,7 +9,7 @@ export interface BenchConfig {
   treeReps: number;
   /** Seconds between "all up" and the PSS reading. */
   settleSeconds: number;
-  /** Further seconds before the idle interval: Node's heap shrinks (GC) for some 20 s after start-up, which is not idling. */
+  /** Further seconds before the idle interval: Node shrinks its start-up heap with a major GC some 30-50 s after start, which is not idling. */
   idleSettleSeconds: number;
   idleSeconds: number;
   pickupReps: number;
