@@ -71,6 +71,26 @@ test('kill key restarts the child with a new PID; toggle turns auto restart off;
   assert.ok(alive(s.proc.child.pid!), 'server still running after a logout');
 });
 
+test('--killsig: the kill key sends that signal to the child\'s group; --coresize: the child\'s core file limit', async (t) => {
+  const child = ['/bin/sh', '-c', 'grep "Max core" /proc/$$/limits; (trap \"\" HUP; exec sleep 1011) & echo "bg $!"; trap "echo got TERM; exit 3" TERM; echo "ready $$"; while :; do sleep 0.1; done'];
+  const s = await serve(['--holdoff', '0', '--killsig', '15', '--coresize', '1048576'], child);
+  t.after(() => s.stop());
+  const p = await Peer.connect(s.sock, 100);
+  t.after(() => p.close());
+  await p.waitText('ready ');
+  assert.match(p.text(), /Max core file size\s+1048576\s+1048576\s+bytes/);
+  const pid1 = readyPid(p.text());
+  const bg = Number(/bg (\d+)/.exec(p.text())![1]);
+  assert.ok(alive(bg));
+  t.after(() => { try { process.kill(bg, 'SIGKILL'); } catch { /* gone, as it should be */ } });
+  p.write('\x18'); // ^X: kill, with SIGTERM now: the child's trap runs
+  await p.waitText(/\ngot TERM\r\n/);
+  await p.waitText(`Received a sigChild for process ${pid1}. Normal exit status = 3`);
+  // it ignores the HUP the pty's hangup brings: only a signal to the group ends it
+  await waitFor(() => !alive(bg), 5000, 'the background sleep of the same group is gone too');
+  await waitFor(() => readyPid(p.text()) !== pid1, 10000, 'restarted');
+});
+
 test('the child exits and is restarted after the holdoff; exit status is reported', async (t) => {
   const s = await serve(['--holdoff', '0']);
   t.after(() => s.stop());

@@ -67,13 +67,20 @@ export class ConsoleChild {
     else this.pty.write(buf as unknown as string);
   }
 
-  /** Sends signal `sig` to the child. */
+  /**
+   * Sends signal `sig` to the child's process group (the child leads it on its pty, as under
+   * procServ, which does the same): a shell that forgot `exec` takes its children along.
+   */
   kill(sig: NodeJS.Signals | number): void {
     if (this.exited) return;
     try {
-      process.kill(this.pid, sig);
+      process.kill(-this.pid, sig);
     } catch {
-      /* already gone: its exit will be reported */
+      try {
+        process.kill(this.pid, sig);
+      } catch {
+        /* already gone: its exit will be reported */
+      }
     }
   }
 
