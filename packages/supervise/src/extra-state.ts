@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE_JSON, STATE_JSON_NEW } from './layout.js';
-import { writeAtomic } from './status-file.js';
+import { writeAtomic } from '@svkit/sys/write-atomic';
 import type { State } from './supervisor-table.js';
 
 /** What supervise/state.json holds. */

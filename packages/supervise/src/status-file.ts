@@ -1,5 +1,6 @@
 /** Reads and atomically replaces supervise/status (write status.new, then rename). */
-import { chmodSync, closeSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { writeAtomic } from '@svkit/sys/write-atomic';
 import { join } from 'node:path';
 import { MODE_STATUS, STATUS, STATUS_LEN, STATUS_NEW } from './layout.js';
 import { packStatus, unpackStatus, type Status } from './status-pack.js';
@@ -29,18 +30,6 @@ export function readStatus(dir: string): Status {
 /** Writes DIR/supervise/status.new (mode 0644) and renames it over DIR/supervise/status. */
 export function writeStatus(dir: string, s: Status): void {
   writeAtomic(join(dir, STATUS_NEW), join(dir, STATUS), packStatus(s), MODE_STATUS);
-}
-
-/** Writes `data` to `tmp` then renames it to `dest`: readers see the old or the new file, never half. */
-export function writeAtomic(tmp: string, dest: string, data: Uint8Array, mode: number): void {
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, data);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, mode);
-  renameSync(tmp, dest);
 }
 
 export { STATUS_LEN };

@@ -3,3 +3,4 @@ export * from './libc.js';
 export * from './pathexec.js';
 export * from './user.js';
 export * from './inherited-fds.js';
+export * from './write-atomic.js';
