@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SubdirWatch } from '@svkit/supervise/subdir-watch';
+import { tempDir } from '../helpers/proc.js';
+
+test('SubdirWatch: reports the directories where the named entry was made or moved in, nothing else', (t) => {
+  const { dir, cleanup } = tempDir();
+  const w = new SubdirWatch('log');
+  t.after(() => { w.close(); cleanup(); });
+  const [a, b, c] = ['a', 'b', 'c'].map((n) => { mkdirSync(join(dir, n)); return join(dir, n); }) as [string, string, string];
+  const wa = w.add(a)!;
+  const wb = w.add(b)!;
+  const wc = w.add(c)!;
+  assert.ok(wa >= 0 && wb >= 0 && wc >= 0 && new Set([wa, wb, wc]).size === 3);
+  assert.deepEqual([...w.drain().wds], [], 'nothing yet');
+  mkdirSync(join(a, 'log'));
+  mkdirSync(join(b, 'other'));
+  writeFileSync(join(b, 'log-not'), '');
+  mkdirSync(join(c, '.new'));
+  renameSync(join(c, '.new'), join(c, 'log'));
+  const got = w.drain();
+  assert.equal(got.overflow, false);
+  assert.deepEqual([...got.wds].sort(), [wa, wc].sort());
+  assert.deepEqual([...w.drain().wds], [], 'drained');
+  w.remove(wb);
+  mkdirSync(join(b, 'log'));
+  assert.deepEqual([...w.drain().wds], [], 'no events from a removed watch');
+  assert.equal(w.add(join(dir, 'missing')), undefined, 'a missing directory cannot be watched');
+});
