@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, realpathSync, writeFileSync, mkdirSync } from 'node:fs';
 import { ours, tempDir, waitFor } from '../helpers/proc.js';
-import { procExe, procFds, procStatus } from './proc-info.js';
+import { inNanosleep, procExe, procFds, procStatus } from './proc-info.js';
 
 const SLEEP = realpathSync('/usr/bin/sleep');
 
@@ -33,7 +33,7 @@ for (const c of cases) {
       plain.kill('SIGKILL');
       await plainExited;
     });
-    await waitFor(() => procExe(plain.pid!) === SLEEP, 15000, 'plain sleep');
+    await waitFor(() => procExe(plain.pid!) === SLEEP && inNanosleep(plain.pid!), 15000, 'plain sleep, settled');
     const baseline = [...procFds(plain.pid!)].filter(([fd]) => fd > 2).map(([, target]) => target.replace(/\d+/g, 'N'));
     const child = spawn(ours(c.cmd), [...c.args(dir), 'sleep', '1000'], { stdio: ['ignore', 'ignore', 'pipe', inherited] });
     const exited = new Promise((r) => child.once('exit', r));
@@ -43,7 +43,7 @@ for (const c of cases) {
     });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
-    await waitFor(() => procExe(child.pid!) === SLEEP, 15000, `${c.cmd} to become sleep (stderr: ${stderr})`);
+    await waitFor(() => procExe(child.pid!) === SLEEP && inNanosleep(child.pid!), 15000, `${c.cmd} to become sleep, settled (stderr: ${stderr})`);
     const st = procStatus(child.pid!);
     assert.equal(st.SigIgn, '0000000000000000');
     assert.equal(st.SigBlk, '0000000000000000');

@@ -75,3 +75,14 @@ export function killProcessesIn(dir: string): void {
     } catch { /* gone or not ours to see */ }
   }
 }
+
+/** True once PID is blocked in nanosleep (sleep(1) done with its start-up, e.g. the locale files it opens and closes). */
+export function inNanosleep(pid: number): boolean {
+  try {
+    if (readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('nanosleep')) return true;
+    const nr = readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0];
+    return nr === '230' || nr === '115'; // clock_nanosleep on x86_64 / aarch64
+  } catch {
+    return false;
+  }
+}
