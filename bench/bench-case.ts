@@ -32,3 +32,12 @@ export interface BenchCase {
 export function sidesOf(haveTheirs: boolean, rep: number): Side[] {
   return haveTheirs ? sidesFor(rep) : ['ours'];
 }
+
+/** Runs `measure` `reps` times per side, ours and theirs alternating as ctx.sides says, and collects the samples by side. */
+export async function alternate<T>(ctx: CaseContext, reps: number, measure: (side: Side, rep: number) => Promise<T> | T): Promise<Record<Side, T[]>> {
+  const got: Record<Side, T[]> = { ours: [], theirs: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const side of ctx.sides(rep)) got[side].push(await measure(side, rep));
+  }
+  return got;
+}

@@ -5,13 +5,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, constants, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchCase, CaseContext } from '../bench-case.js';
+import { alternate, type BenchCase, type CaseContext } from '../bench-case.js';
 import { killGroup, killPid, onCleanup, tempDir } from '../cleanup.js';
 import { writeConsoleData } from '../console-data.js';
 import { drainClient, type DrainClient } from '../drain-client.js';
 import { cpuMs, processTree, running } from '../proc-info.js';
 import { nap, sleep, waitFor } from '../sleep.js';
-import { median } from '../stats.js';
+import { medianIfAny } from '../stats.js';
 import { atMostTheirs, type Row } from '../table.js';
 import { tool, type Side } from '../tools.js';
 
@@ -110,11 +110,8 @@ export const consoleCase: BenchCase = {
     try {
       const data = join(dir, 'data');
       const bytes = writeConsoleData(data, ctx.config.consoleMb);
-      const got: Record<Side, ConsoleSample[]> = { ours: [], theirs: [] };
-      for (let rep = 0; rep < ctx.config.consoleReps; rep++) {
-        for (const side of ctx.sides(rep)) got[side].push(await runConsole(ctx, side, dir, data, bytes, rep));
-      }
-      const med = (side: Side, f: (s: ConsoleSample) => number): number | undefined => (got[side].length ? median(got[side].map(f)) : undefined);
+      const got = await alternate(ctx, ctx.config.consoleReps, (side, rep) => runConsole(ctx, side, dir, data, bytes, rep));
+      const med = (side: Side, f: (s: ConsoleSample) => number): number | undefined => medianIfAny(got[side].map(f));
       const what = `${ctx.config.consoleMb} MB to 2 clients + log`;
       const detail = `median of ${ctx.config.consoleReps}`;
       return [

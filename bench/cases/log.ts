@@ -5,12 +5,12 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { BenchCase, CaseContext } from '../bench-case.js';
+import { alternate, type BenchCase, type CaseContext } from '../bench-case.js';
 import { tempDir } from '../cleanup.js';
 import { writeLogInput } from '../log-input.js';
-import { median } from '../stats.js';
+import { medianIfAny } from '../stats.js';
 import { atLeastTheirs, type Row } from '../table.js';
-import { tool, type Side } from '../tools.js';
+import { tool } from '../tools.js';
 
 /** Runs `cmd args` with stdin from `input`, stdout to /dev/null; returns seconds. */
 function timedRun(cmd: string, args: string[], input: string, cwd: string): number {
@@ -53,32 +53,25 @@ export const logCase: BenchCase = {
       const input = join(dir, 'input');
       const bytes = writeLogInput(input, ctx.config.logMb);
       ctx.log(`  input: ${(bytes / 1048576).toFixed(1)} MiB`);
-      const ml: Record<Side, number[]> = { ours: [], theirs: [] };
-      for (let rep = 0; rep < ctx.config.logReps; rep++) {
-        for (const side of ctx.sides(rep)) {
-          rmSync(join(dir, `log-${side}`), { recursive: true, force: true });
-          const s = timedRun(tool(side, 'multilog'), ['t', 's16777215', 'n20', `./log-${side}`], input, dir);
-          ml[side].push(bytes / 1048576 / s);
-          ctx.log(`  ${side} multilog: ${s.toFixed(2)} s`);
-        }
-      }
+      const ml = await alternate(ctx, ctx.config.logReps, (side) => {
+        rmSync(join(dir, `log-${side}`), { recursive: true, force: true });
+        const s = timedRun(tool(side, 'multilog'), ['t', 's16777215', 'n20', `./log-${side}`], input, dir);
+        ctx.log(`  ${side} multilog: ${s.toFixed(2)} s`);
+        return bytes / 1048576 / s;
+      });
       const stamped = join(dir, 'stamped');
       const sBytes = collectLog(join(dir, 'log-ours'), stamped);
       for (const side of ['ours', 'theirs'] as const) rmSync(join(dir, `log-${side}`), { recursive: true, force: true });
-      const tl: Record<Side, number[]> = { ours: [], theirs: [] };
-      for (let rep = 0; rep < ctx.config.logReps; rep++) {
-        for (const side of ctx.sides(rep)) {
-          const s = timedRun(tool(side, 'tai64nlocal'), [], stamped, dir);
-          tl[side].push(sBytes / 1048576 / s);
-          ctx.log(`  ${side} tai64nlocal: ${s.toFixed(2)} s`);
-        }
-      }
+      const tl = await alternate(ctx, ctx.config.logReps, (side) => {
+        const s = timedRun(tool(side, 'tai64nlocal'), [], stamped, dir);
+        ctx.log(`  ${side} tai64nlocal: ${s.toFixed(2)} s`);
+        return sBytes / 1048576 / s;
+      });
       const mbs = `${ctx.config.logMb} MB`;
       const detail = `median of ${ctx.config.logReps}`;
-      const med = (xs: number[]): number | undefined => (xs.length ? median(xs) : undefined);
       return [
-        { name: `multilog t s16777215 n20, ${mbs}`, unit: 'MB/s', ours: med(ml.ours), theirs: med(ml.theirs), goal: atLeastTheirs(1.5), detail },
-        { name: `tai64nlocal, ${mbs} + labels`, unit: 'MB/s', ours: med(tl.ours), theirs: med(tl.theirs), goal: atLeastTheirs(1.5), detail },
+        { name: `multilog t s16777215 n20, ${mbs}`, unit: 'MB/s', ours: medianIfAny(ml.ours), theirs: medianIfAny(ml.theirs), goal: atLeastTheirs(1.5), detail },
+        { name: `tai64nlocal, ${mbs} + labels`, unit: 'MB/s', ours: medianIfAny(tl.ours), theirs: medianIfAny(tl.theirs), goal: atLeastTheirs(1.5), detail },
       ] satisfies Row[];
     } finally {
       await remove();

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchCase, CaseContext } from '../bench-case.js';
+import { alternate, type BenchCase, type CaseContext } from '../bench-case.js';
 import { okOpens } from '../ok-probe.js';
 import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
@@ -41,10 +41,7 @@ export const pickupCase: BenchCase = {
     'the bench spins (0.5 ms naps) on svok\'s own test, open(NEW/supervise/ok, O_WRONLY|O_NONBLOCK); the real svok ' +
     'then confirms. daemontools only notices new services at its 5 s rescan.',
   async run(ctx) {
-    const got: Record<Side, number[]> = { ours: [], theirs: [] };
-    for (let rep = 0; rep < ctx.config.pickupReps; rep++) {
-      for (const side of ctx.sides(rep)) got[side].push(await pickupMs(ctx, side, rep));
-    }
+    const got = await alternate(ctx, ctx.config.pickupReps, (side, rep) => pickupMs(ctx, side, rep));
     const row: Row = {
       name: 'pickup: symlink a service until svok says running',
       unit: 'ms',

@@ -2,7 +2,7 @@
  * Restart: a service whose child exits after running 2 s; the time from the child's exit (its
  * /proc entry turns zombie or vanishes) to the status file naming the next child's pid.
  */
-import type { BenchCase, CaseContext } from '../bench-case.js';
+import { alternate, type BenchCase, type CaseContext } from '../bench-case.js';
 import { running } from '../proc-info.js';
 import { withScanTree } from '../scan-tree.js';
 import { makeService, sleepRun } from '../service-dir.js';
@@ -44,10 +44,8 @@ export const restartCase: BenchCase = {
     'A service `exec sleep 2` under svscan; the bench spins (0.1 ms naps) until the child\'s /proc entry is a zombie or ' +
     `gone, then until supervise/status names a new pid; ${PER_ROUND} restarts per round and side.`,
   async run(ctx) {
-    const got: Record<Side, number[]> = { ours: [], theirs: [] };
-    for (let rep = 0; rep < ctx.config.restartRounds; rep++) {
-      for (const side of ctx.sides(rep)) got[side].push(...(await restartsMs(ctx, side)));
-    }
+    const rounds = await alternate(ctx, ctx.config.restartRounds, (side) => restartsMs(ctx, side));
+    const got = { ours: rounds.ours.flat(), theirs: rounds.theirs.flat() };
     const row: Row = {
       name: 'restart: child exits after 2 s until the new child runs',
       unit: 'ms',
