@@ -286,7 +286,6 @@ export const IN = {
   MOVED_TO: 0x80,
   CREATE: 0x100,
   Q_OVERFLOW: 0x4000,
-  IGNORED: 0x8000,
   ONLYDIR: 0x01000000,
 } as const;
 
