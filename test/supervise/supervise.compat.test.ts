@@ -1,7 +1,8 @@
 /** Both directions against Debian's daemontools 0.76: our supervise with their svc/svstat/svok, and the reverse. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { haveDaemontools, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
 import { makeService, rawStatus, stopSupervise } from '../helpers/service-dir.js';
@@ -89,7 +90,11 @@ test('svc and svok: the same warnings and exit codes as 0.76', opts, async (t) =
   t.after(cleanup);
   const nosup = makeService(root, 'nosupervise', 'exec sleep 1000');
   const missing = join(root, 'missing');
-  for (const args of [['-u', nosup, missing], ['-z', nosup], [], ['-u']]) {
+  const notrunning = makeService(root, 'notrunning', 'exec sleep 1000');
+  mkdirSync(join(notrunning, 'supervise'));
+  execFileSync('mkfifo', [join(notrunning, 'supervise/control')]);
+  // no letters at all: 0.76 still opens supervise/control and warns
+  for (const args of [['-u', nosup, missing], ['-z', nosup], [], ['-u'], [nosup], [missing, notrunning]]) {
     const [a, b] = await Promise.all([run(ours('svc'), args), run('/usr/bin/svc', args)]);
     assert.equal(a.code, b.code, `svc ${args.join(' ')}: exit code`);
     // first line identical (0.76 prints only its options line after an illegal option; we add one)
@@ -123,3 +128,26 @@ test('each refuses a directory whose lock the other holds', opts, async (t) => {
     }
   }
 });
+
+for (const [who, supervise] of [['our supervise', ours('supervise')], ['their supervise', '/usr/bin/supervise']] as const) {
+  test(`${who}: svc -ox and svc -ux (letters in one write) start a down service, then supervise exits when it is down`, opts, async (t) => {
+    const { dir: root, cleanup } = tempDir();
+    t.after(cleanup);
+    for (const letters of ['-ox', '-ux']) {
+      const dir = makeService(root, `s${letters}`, 'echo ran >> ran\nexit 0', { down: '' });
+      const sv = start(supervise, [dir]);
+      try {
+        await waitFor(async () => (await run(ours('svok'), [dir])).code === 0, 10000, 'supervise runs');
+        await run(ours('svc'), [letters, dir]);
+        await waitFor(() => sv.child.exitCode !== null, 10000, 'supervise exits');
+        assert.equal(sv.child.exitCode, 0);
+        // 0.76 reads one letter per loop, so with -ux a quick run may be started a second time before x is read
+        const ran = existsSync(join(dir, 'ran')) ? readFileSync(join(dir, 'ran'), 'utf8') : '';
+        if (supervise === ours('supervise')) assert.equal(ran, 'ran\n', `svc ${letters}: the service ran once`);
+        else assert.match(ran, /^(ran\n)+$/, `svc ${letters}: the service ran`);
+      } finally {
+        await sv.stop('SIGKILL');
+      }
+    }
+  });
+}

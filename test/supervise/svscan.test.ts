@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readlinkSync, realpathSync, renameSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ours, run, sleep, start, tempDir, waitFor } from '../helpers/proc.js';
-import { makeService, rawStatus } from '../helpers/service-dir.js';
+import { fileLines, makeService, rawStatus } from '../helpers/service-dir.js';
 
 const ENV = { ...process.env, PATH: `${join(ours('svscan'), '..')}:${process.env.PATH}` };
 const svokOk = async (dir: string): Promise<boolean> => (await run(ours('svok'), [dir])).code === 0;
@@ -195,6 +195,41 @@ test('SIGTERM: every service, then its logger, goes down; svscan exits 0', async
   const last = savedCounter(s);
   assert.ok(logText(s).includes(`line ${last}\n`), 'the logger wrote everything before it went down');
   assert.equal(statSyncMode(join(s, 'log/main/current')), 0o744, 'multilog ended cleanly');
+});
+
+test('^C from a terminal (SIGINT to the whole process group): a logger killed by it is not restarted during shutdown', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  const scan = join(root, 'service');
+  // the service goes down only once the test says so; its logger dies on SIGINT like any plain program
+  const s = makeService(scan, 's', "trap '' INT; trap 'while [ ! -e release ]; do sleep 0.1; done; exit 0' TERM\necho hello\nwhile :; do sleep 1; done", {
+    'log/run': '#!/bin/sh\necho started >> starts\nexec cat\n',
+  });
+  const sv = start(ours('svscan'), [scan], { env: ENV, detached: true });
+  t.after(async () => { try { process.kill(-sv.child.pid!, 'SIGKILL'); } catch { /* gone */ } await sv.stop('SIGKILL'); cleanup(); });
+  await waitFor(() => statusPid(s) && statusPid(join(s, 'log')), 10000, 'up');
+  const starts = (): number => fileLines(join(s, 'log', 'starts')).length;
+  assert.equal(starts(), 1);
+  process.kill(-sv.child.pid!, 'SIGINT');
+  // either the logger's supervisor leaves (retired) or the logger is started again (the bug)
+  await waitFor(async () => starts() > 1 || !(await svokOk(join(s, 'log'))), 20000, 'logger supervisor gone or logger restarted');
+  assert.equal(starts(), 1, 'the logger was not restarted during shutdown');
+  writeFileSync(join(s, 'release'), '');
+  await waitFor(() => sv.child.exitCode !== null, 20000, 'svscan exits');
+  assert.equal(sv.child.exitCode, 0);
+});
+
+test('shutdown ends in bounded time even when a logger ignores EOF and TERM (SIGKILL after LOGGER_KILL_MS)', async (t) => {
+  const { dir: root, cleanup } = tempDir();
+  const scan = join(root, 'service');
+  const s = makeService(scan, 's', 'exec sleep 1000', { 'log/run': "#!/bin/sh\ntrap '' TERM INT\nexec sleep 100000\n" });
+  const sv = start(ours('svscan'), [scan], { env: ENV });
+  t.after(async () => { await sv.stop('SIGKILL'); cleanup(); });
+  const logPid = await waitFor(() => statusPid(s) && statusPid(join(s, 'log')), 10000, 'up');
+  sv.child.kill('SIGTERM');
+  await waitFor(() => sv.child.exitCode !== null, 40000, 'svscan exits');
+  assert.equal(sv.child.exitCode, 0);
+  assert.ok(!alive(logPid), 'the stubborn logger was killed');
+  assert.match(sv.stderr(), /^$/, 'no warnings');
 });
 
 function statSyncMode(p: string): number {

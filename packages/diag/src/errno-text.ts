@@ -37,6 +37,9 @@ const TEXT: Record<string, string> = {
   EXDEV: 'cross-device link',
   ECHILD: 'no child processes',
   E2BIG: 'argument list too long',
+  // svkit's own codes for files of the wrong type
+  ENOTFIFO: 'not a FIFO',
+  ENOTREG: 'not a regular file',
 };
 
 /** The daemontools-style text for an error: its errno text, else its message. */

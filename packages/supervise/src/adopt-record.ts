@@ -1,41 +1,90 @@
 /**
- * supervise/adopt: the pid and kernel start time of the child a supervisor started, so that a
- * restarted supervisor can tell whether the process the status names is still that child.
+ * supervise/adopt: proof that the process the status names is a child a supervisor started for
+ * this very directory, so that a restarted supervisor can take it over. The record is
+ * "PID STARTTIME BOOTID DEV:INO": the kernel start time tells a reused pid apart, the boot id a
+ * record from before a reboot, and the service directory's device and inode a supervise/ moved in
+ * from another service. Only a supervise/ that is ours (checked when it is opened: owner, mode, no
+ * link) can hold it, so the owner of the service directory cannot forge it.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ADOPT } from './layout.js';
+import { readFileSync, realpathSync } from 'node:fs';
+import { DirHandle } from '@svkit/protocol/dir-handle';
+import { MODE_ADOPT, NAME } from '@svkit/protocol/layout';
+import { readBounded } from '@svkit/protocol/safe-read';
+import { readStatusAt } from '@svkit/protocol/status-file';
 import { procStartTime } from './proc-identity.js';
-import { readStatus } from './status-file.js';
+import { openSuperviseDir, trustedOwner } from './service-dir-open.js';
 
-/** Records `pid` (with its start time) as the child of absolute dir `abs`; best effort. */
-export function recordChild(abs: string, pid: number): void {
+let bootIdCache: string | undefined;
+
+/** This boot's id (/proc/sys/kernel/random/boot_id), or '-' where the kernel has none. */
+function bootId(): string {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim() || '-';
+    } catch {
+      bootIdCache = '-';
+    }
+  }
+  return bootIdCache;
+}
+
+/** Records `pid` (with its start time) as the child started for the service directory `key`; best effort. */
+export function recordChild(sup: DirHandle, key: string, pid: number): void {
   const st = procStartTime(pid);
   if (st === undefined) return;
   try {
-    writeFileSync(join(abs, ADOPT), `${pid} ${st}\n`, { mode: 0o600 });
+    sup.writeAtomic(NAME.adoptNew, NAME.adopt, Buffer.from(`${pid} ${st} ${bootId()} ${key}\n`), MODE_ADOPT);
   } catch { /* adoption is a bonus */ }
 }
 
 /** Forgets the recorded child (it exited). */
-export function forgetChild(abs: string): void {
-  try { unlinkSync(join(abs, ADOPT)); } catch { /* none */ }
+export function forgetChild(sup: DirHandle): void {
+  try { sup.remove(NAME.adopt); } catch { /* none */ }
 }
 
 /**
- * The pid to adopt in absolute dir `abs`: the status names it, supervise/adopt recorded it with
- * the same kernel start time, and it is alive. Otherwise undefined (and a stale record is removed).
+ * The pid to adopt: the status names it, the adoption record names it with the same kernel start
+ * time, this boot and directory `key`, and it is alive. Otherwise undefined (and a stale record is removed).
  */
-export function adoptablePid(abs: string): number | undefined {
+export function adoptablePid(sup: DirHandle, key: string): number | undefined {
   let pid: number;
   let recorded: string[];
   try {
-    pid = readStatus(abs).pid;
-    recorded = readFileSync(join(abs, ADOPT), 'latin1').trim().split(' ');
+    pid = readStatusAt(sup.path(NAME.status)).pid;
+    const r = readBounded(sup.path(NAME.adopt), 256);
+    if (r.stat.uid !== process.geteuid!() || r.stat.nlink !== 1) return undefined;
+    recorded = r.data.toString('latin1').trim().split(' ');
   } catch {
     return undefined;
   }
-  if (pid && recorded[0] === String(pid) && procStartTime(pid) === recorded[1]) return pid;
-  forgetChild(abs);
+  if (pid && recorded.length === 4 && recorded[0] === String(pid) && recorded[2] === bootId() && recorded[3] === key
+    && procStartTime(pid) === recorded[1]) return pid;
+  forgetChild(sup);
   return undefined;
+}
+
+/**
+ * adoptablePid for a service directory no supervisor has opened yet (svscan pairing an adopted
+ * service with its logger's pipe): undefined unless its supervise/ passes the same checks.
+ */
+export function adoptablePidAt(path: string): number | undefined {
+  let service: DirHandle;
+  try {
+    service = DirHandle.open(realpathSync(path));
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = service.stat();
+    const sup = openSuperviseDir(service, trustedOwner(st.uid), path);
+    try {
+      return adoptablePid(sup, `${st.dev}:${st.ino}`);
+    } finally {
+      sup.close();
+    }
+  } catch {
+    return undefined;
+  } finally {
+    service.close();
+  }
 }

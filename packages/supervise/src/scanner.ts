@@ -9,14 +9,18 @@ import { constants, openSync, readdirSync, readlinkSync, statSync, watch, type F
 import { join } from 'node:path';
 import { errnoText, type Io } from '@svkit/diag';
 import { closeQuiet, O_CLOEXEC, pipe2 } from '@svkit/sys';
-import { LOG } from './layout.js';
-import { adoptablePid } from './adopt-record.js';
+import { LOG } from '@svkit/protocol/layout';
+import { adoptablePidAt } from './adopt-record.js';
 import { Supervisor } from './supervisor.js';
 import { SuperviseError } from './service-dir-open.js';
 import { SubdirWatch } from './subdir-watch.js';
 
 /** Check interval: the safety net under the directory watch (daemontools scans every 5 s). */
 export const RESCAN_MS = 5000;
+/** At shutdown, a logger still running this long after its input closed gets TERM... */
+export const LOGGER_TERM_MS = 3000;
+/** ...and this long after, SIGKILL (our multilog gives up on a full disk within 5 s and hands its lines to stderr). */
+export const LOGGER_KILL_MS = 10000;
 /** Every this many checks, a full scan re-stats every entry (catches replaced directories a lost event hid). */
 export const FULL_SCAN_EVERY = 12;
 
@@ -197,7 +201,7 @@ export class Scanner {
    */
   private makePipe(name: string): [number, number] {
     for (const [dir, fd] of [[name, 1], [join(name, LOG), 0]] as const) {
-      const pid = adoptablePid(join(process.cwd(), dir));
+      const pid = adoptablePidAt(join(process.cwd(), dir));
       if (pid === undefined) continue;
       const path = `/proc/${pid}/fd/${fd}`;
       try {
@@ -261,8 +265,10 @@ export class Scanner {
 
   /**
    * Brings every service down, then its logger (after closing the pipe so the logger reads to
-   * EOF), and calls onIdle when all supervisors are gone. Services that ignore the down signal
-   * get SIGKILL after `killAfterMs`.
+   * EOF), and calls onIdle when all supervisors are gone. Nothing is started or restarted from
+   * here on (a logger killed by a terminal's ^C stays down). Services that ignore the down signal
+   * get SIGKILL after `killAfterMs`; a logger gets TERM LOGGER_TERM_MS after its EOF and SIGKILL
+   * LOGGER_KILL_MS after it, so shutdown ends within killAfterMs + LOGGER_KILL_MS.
    */
   shutdown(killAfterMs = 8000): void {
     if (this.shuttingDown) return;
@@ -273,9 +279,10 @@ export class Scanner {
     if (this.interval) clearInterval(this.interval);
     const mains = [...this.entries.values()].filter((e) => e.main);
     for (const e of this.entries.values()) {
+      e.log?.dispatch('retire');
       if (e.main) {
         e.main.dispatch('d');
-        e.main.dispatch('x');
+        e.main.dispatch('retire');
       } else {
         this.stopLogger(e);
       }
@@ -294,7 +301,7 @@ export class Scanner {
     this.checkIdle();
   }
 
-  /** Closes our ends of the pipe so the logger sees EOF, then asks it to exit (TERM after 3 s). */
+  /** Closes our ends of the pipe so the logger sees EOF; TERM and then SIGKILL if it does not leave. */
   private stopLogger(e: Entry): void {
     if (e.pipe) {
       closeQuiet(e.pipe[0]);
@@ -303,10 +310,9 @@ export class Scanner {
     }
     const log = e.log;
     if (!log) return;
-    log.dispatch('o'); // no restart
-    log.dispatch('x');
-    const t = setTimeout(() => log.dispatch('d'), 3000);
-    t.unref();
+    log.dispatch('retire');
+    setTimeout(() => log.dispatch('d'), LOGGER_TERM_MS).unref();
+    setTimeout(() => log.dispatch('signal', 'SIGKILL'), LOGGER_KILL_MS).unref();
   }
 
   private checkIdle(): void {

@@ -2,9 +2,10 @@
  * Optional per-service files beyond daemontools (s6's names where s6 has one), read at each start:
  * down-signal, timeout-kill, finish, timeout-finish, notification-fd, setsid, and the restart policy.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import type { DirHandle } from '@svkit/protocol/dir-handle';
+import { readFirstLine } from '@svkit/protocol/safe-read';
 
 /** Everything a supervisor reads from a service directory before a start. */
 export interface ServiceConfig {
@@ -32,21 +33,50 @@ export interface ServiceConfig {
   maxQuickDeaths: number;
 }
 
-/** Reads the first line of DIR/name, or undefined when the file does not exist. */
-function firstLine(dir: string, name: string): string | undefined {
+/** Longest time a setting may give, ms: what a Node timer takes (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Highest notification-fd accepted (the child gets an fd table this large). */
+export const MAX_NOTIFICATION_FD = 1023;
+
+/** Where the settings are read from, and whom to tell about a file that cannot be read. */
+export interface ConfigSource {
+  /** The service directory, held open. */
+  service: DirHandle;
+  /** The directory belongs to us or root: a setting may be a link (else links are not followed). */
+  trusted: boolean;
+  /** Called for a setting that exists but cannot be used (not a regular file, a link, unreadable). */
+  warn: (name: string, e: unknown) => void;
+}
+
+/**
+ * Reads the first line of setting `name`, or undefined when the file does not exist or cannot be
+ * read: it must be a regular file (a FIFO or device is never waited on), at most a few KiB are read.
+ */
+function firstLine(src: ConfigSource, name: string): string | undefined {
   try {
-    return readFileSync(join(dir, name), 'latin1').split('\n', 1)[0]!.trim();
-  } catch {
+    return readFirstLine(src.service.path(name), { follow: src.trusted });
+  } catch (e) {
+    src.warn(name, e);
     return undefined;
   }
 }
 
-/** Reads a non-negative number from DIR/name, or `dflt` when absent or malformed. */
-function numberFile(dir: string, name: string, dflt: number): number {
-  const s = firstLine(dir, name);
+/** Reads a non-negative number (at most `max`) from setting `name`, or `dflt` when absent or malformed. */
+function numberFile(src: ConfigSource, name: string, dflt: number, max = MAX_TIMER_MS): number {
+  const s = firstLine(src, name);
   if (s === undefined || s === '') return dflt;
   const n = Number(s);
-  return Number.isFinite(n) && n >= 0 ? n : dflt;
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, max) : dflt;
+}
+
+/** True when `name` exists in the service directory and is executable (it runs as the directory's owner, see run-as.ts). */
+function executable(src: ConfigSource, name: string): boolean {
+  try {
+    accessSync(src.service.path(name), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses a signal given as `TERM`, `SIGTERM` or a number; undefined when unknown. */
@@ -61,33 +91,28 @@ export function parseSignal(s: string): NodeJS.Signals | undefined {
   return name in sigs ? (name as NodeJS.Signals) : undefined;
 }
 
-/** Reads the service's configuration files from absolute directory `dir`. */
-export function readServiceConfig(dir: string): ServiceConfig {
-  const ds = firstLine(dir, 'down-signal');
-  let hasFinish = false;
-  try {
-    accessSync(join(dir, 'finish'), constants.X_OK);
-    hasFinish = true;
-  } catch { /* no finish */ }
-  const nfd = firstLine(dir, 'notification-fd');
-  const nfdNum = nfd !== undefined && /^\d+$/.test(nfd) && Number(nfd) >= 3 ? Number(nfd) : undefined;
-  const restartDelay = numberFile(dir, 'restart-delay', 1000);
+/** Reads the service's settings; never blocks, and a setting that cannot be used gives its default. */
+export function readServiceConfig(src: ConfigSource): ServiceConfig {
+  const ds = firstLine(src, 'down-signal');
+  const nfd = firstLine(src, 'notification-fd');
+  const nfdNum = nfd !== undefined && /^\d+$/.test(nfd) && Number(nfd) >= 3 && Number(nfd) <= MAX_NOTIFICATION_FD ? Number(nfd) : undefined;
+  const restartDelay = numberFile(src, 'restart-delay', 1000);
   let setsid = false;
   try {
-    accessSync(join(dir, 'setsid'));
+    accessSync(src.service.path('setsid'));
     setsid = true;
   } catch { /* default: same process group as the supervisor, as daemontools */ }
   return {
     downSignal: (ds && parseSignal(ds)) || 'SIGTERM',
-    timeoutKill: numberFile(dir, 'timeout-kill', 0),
-    hasFinish,
-    timeoutFinish: numberFile(dir, 'timeout-finish', 5000),
+    timeoutKill: numberFile(src, 'timeout-kill', 0),
+    hasFinish: executable(src, 'finish'),
+    timeoutFinish: numberFile(src, 'timeout-finish', 5000),
     notificationFd: nfdNum,
     setsid,
     restartDelay,
-    restartFactor: Math.max(1, numberFile(dir, 'restart-factor', 1)),
-    restartMaxDelay: numberFile(dir, 'restart-max-delay', 60000),
-    quickDeath: numberFile(dir, 'quick-death', restartDelay),
-    maxQuickDeaths: numberFile(dir, 'max-quick-deaths', 0),
+    restartFactor: Math.max(1, numberFile(src, 'restart-factor', 1, Number.MAX_SAFE_INTEGER)),
+    restartMaxDelay: numberFile(src, 'restart-max-delay', 60000),
+    quickDeath: numberFile(src, 'quick-death', restartDelay),
+    maxQuickDeaths: numberFile(src, 'max-quick-deaths', 0, Number.MAX_SAFE_INTEGER),
   };
 }

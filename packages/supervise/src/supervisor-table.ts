@@ -2,15 +2,11 @@
  * The supervisor's state x event table (as s6-supervise's): every state names an action for
  * every event, so a new event or state cannot go unhandled (the compiler checks it).
  */
+import type { State } from '@svkit/protocol/extra-state';
 import type { Supervisor } from './supervisor.js';
 
-/** Where a supervised service is. */
-export type State =
-  | 'down' // no process, none planned
-  | 'starting' // no process, a start is scheduled (restart delay / backoff)
-  | 'up' // ./run is running
-  | 'stopping' // ./run is running, the down signal was sent (timeout-kill armed)
-  | 'finishing'; // ./run exited, ./finish is running
+/** Where a supervised service is: the states are part of the state.json format. */
+export type { State };
 
 /** What can happen to a supervisor. */
 export type Event =
@@ -21,7 +17,8 @@ export type Event =
   | 'start-timer' // the scheduled start is due
   | 'kill-timer' // timeout-kill (stopping) or timeout-finish (finishing) expired
   | 'finish-exit' // ./finish exited
-  | 'ready'; // the service wrote its readiness notification
+  | 'ready' // the service wrote its readiness notification
+  | 'retire'; // the owner (svscan shutting down) wants no more starts: leave once down, cancel a planned start
 
 /** An action: what the supervisor does for an event in a state. */
 export type Action = (sv: Supervisor, arg?: unknown) => void;
@@ -46,6 +43,7 @@ const running: Record<Event, Action> = {
   'kill-timer': ignore,
   'finish-exit': ignore,
   ready: (sv) => sv.markReady(),
+  retire: (sv) => sv.setExitFlag(),
 };
 
 /** The table. */
@@ -64,6 +62,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': ignore,
     'finish-exit': ignore,
     ready: ignore,
+    retire: (sv) => sv.exitNow(),
   },
   starting: {
     u: (sv) => { sv.setWant('u'); sv.hurryStart(); },
@@ -71,7 +70,8 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     o: wantOnce,
     p: ignore,
     c: ignore,
-    x: (sv) => { sv.cancelStart(); sv.exitNow(); },
+    // the planned start goes ahead (0.76: `svc -ox` starts the service, then exits when it is down)
+    x: (sv) => sv.setExitFlag(),
     signal: ignore,
     K: ignore,
     'child-exit': ignore,
@@ -79,6 +79,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': ignore,
     'finish-exit': ignore,
     ready: ignore,
+    retire: (sv) => { sv.cancelStart(); sv.exitNow(); },
   },
   up: running,
   stopping: {
@@ -99,6 +100,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': (sv) => sv.killFinish(),
     'finish-exit': (sv) => sv.afterRun(),
     ready: ignore,
+    retire: (sv) => sv.setExitFlag(),
   },
 };
 

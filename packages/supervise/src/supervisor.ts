@@ -3,19 +3,20 @@
  * restarts it, obeys control letters. Used alone by `supervise` and many times in-process by
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoText, type Io } from '@svkit/diag';
 import { pidfdSendSignal } from '@svkit/sys';
 import { now, type Instant } from '@svkit/tai64';
-import { CONTROL, STATE_JSON, type Want } from './layout.js';
-import { readStatus, writeStatus } from './status-file.js';
+import { CONTROL, NAME, STATE_JSON, type Want } from '@svkit/protocol/layout';
+import { readStatusAt, writeStatus } from '@svkit/protocol/status-file';
 import { procLeadsOwnGroup } from './proc-identity.js';
 import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
-import { initialExtraState, readExtraState, writeExtraState, type ExtraState } from './extra-state.js';
-import { closeServiceFds, openServiceDir, type ServiceFds } from './service-dir-open.js';
+import { initialExtraState, readExtraStateAt, writeExtraState, type ExtraState } from '@svkit/protocol/extra-state';
+import { closeServiceFds, openServiceDir, type OpenedDir, type ServiceFds } from './service-dir-open.js';
+import { ownerCredentials, spawnAs } from './run-as.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
@@ -57,6 +58,8 @@ export class Supervisor {
   private finishChild: ChildProcess | undefined;
   private readyPipe: Socket | undefined;
   private fds: ServiceFds | undefined;
+  /** The service directory and its supervise/, held open while the supervisor runs. */
+  private dirs: Pick<OpenedDir, 'service' | 'sup' | 'trusted' | 'key'> | undefined;
   private control: Socket | undefined;
   private startTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -78,6 +81,7 @@ export class Supervisor {
     const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m));
     this.abs = opened.abs;
     this.fds = opened.fds;
+    this.dirs = opened;
     this.want = opened.wantDown ? 'd' : 'u';
     this.control = new Socket({ fd: opened.fds.controlRead, readable: true, writable: false });
     this.control.on('data', (d: Buffer) => this.onControl(d));
@@ -129,7 +133,7 @@ export class Supervisor {
    * An operator's start (svc -u, -o) waits for the same throttle as after a long run.
    */
   scheduleStart(): void {
-    const cfg = (this.config = readServiceConfig(this.abs));
+    const cfg = (this.config = this.readConfig());
     const t = Date.now();
     const n = this.extra.quickDeaths;
     // after a long run (n = 0) lastStart + quick-death is already past: at once
@@ -146,7 +150,7 @@ export class Supervisor {
 
   /** svc -u while a start is planned: drop the backoff, start as soon as the 0.76 throttle allows. */
   hurryStart(): void {
-    const cfg = (this.config = readServiceConfig(this.abs));
+    const cfg = (this.config = this.readConfig());
     const at = Math.max(Date.now(), this.lastStart + cfg.restartDelay);
     this.extra.backoff = false;
     if (this.extra.nextStart === null || at < this.extra.nextStart) this.planStart(at);
@@ -180,7 +184,7 @@ export class Supervisor {
 
   /** Starts ./run (argv ["./run"], cwd DIR, inherited environment). */
   spawnRun(): void {
-    const cfg = (this.config ??= readServiceConfig(this.abs));
+    const cfg = (this.config ??= this.readConfig());
     const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
     const stdio: StdioOptions = [...std];
     if (cfg.notificationFd !== undefined) {
@@ -195,7 +199,7 @@ export class Supervisor {
     this.extra.notifies = cfg.notificationFd !== undefined;
     let child: ChildProcess;
     try {
-      child = spawn('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid });
+      child = spawnAs('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid }, this.credentials());
     } catch (e) {
       this.startFailed(e);
       return;
@@ -209,7 +213,7 @@ export class Supervisor {
     this.state = 'up';
     this.paused = false;
     this.setPid(child.pid);
-    recordChild(this.abs, this.pid); // before the status names the pid: a supervisor killed in between can still be adopted from
+    if (this.dirs) recordChild(this.dirs.sup, this.dirs.key, this.pid); // before the status names the pid: a supervisor killed in between can still be adopted from
     this.writeStatus();
     child.once('exit', (code, signal) => {
       removeSpawned(child.pid!);
@@ -263,7 +267,7 @@ export class Supervisor {
    * group when the service runs under setsid); arms timeout-kill.
    */
   stop(): void {
-    const cfg = (this.config ??= readServiceConfig(this.abs));
+    const cfg = (this.config ??= this.readConfig());
     this.sendSignal(cfg.downSignal, cfg.setsid);
     this.sendSignal('SIGCONT', cfg.setsid);
     this.paused = false;
@@ -320,7 +324,7 @@ export class Supervisor {
     this.dropReadyPipe();
     const ranFor = Date.now() - this.lastStart;
     this.extra.lastExit = { code: how.code, signal: how.signal, at: Date.now() };
-    const cfg = (this.config ??= readServiceConfig(this.abs));
+    const cfg = (this.config ??= this.readConfig());
     if (ranFor < cfg.quickDeath) this.extra.quickDeaths++;
     else this.extra.quickDeaths = 0;
     this.adopted?.cancel();
@@ -328,7 +332,7 @@ export class Supervisor {
     this.paused = false;
     this.extra.ready = false;
     this.extra.readySince = null;
-    forgetChild(this.abs);
+    if (this.dirs) forgetChild(this.dirs.sup);
     // the state is settled before the status says "down", so `svc -wD` never sees down-but-not-finishing
     this.state = cfg.hasFinish ? 'finishing' : 'down';
     this.setPid(0);
@@ -345,7 +349,7 @@ export class Supervisor {
     try {
       const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
       // its own process group, so that a timeout kills whatever it started too
-      fin = spawn('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: true });
+      fin = spawnAs('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: true }, this.credentials());
     } catch (e) {
       this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
       this.afterRun();
@@ -387,7 +391,7 @@ export class Supervisor {
       this.close();
       return;
     }
-    const cfg = (this.config ??= readServiceConfig(this.abs));
+    const cfg = (this.config ??= this.readConfig());
     if (this.want === 'u' && cfg.maxQuickDeaths > 0 && this.extra.quickDeaths >= cfg.maxQuickDeaths) {
       this.extra.gaveUp = true;
       this.warn(`${this.dir}: gave up after ${this.extra.quickDeaths} quick deaths in a row (svc -u to retry)`);
@@ -404,6 +408,24 @@ export class Supervisor {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** Reads the service's settings (never blocking); a setting that cannot be used is reported and gets its default. */
+  private readConfig(): ServiceConfig {
+    const dirs = this.dirs;
+    if (!dirs) throw new Error('not open');
+    return readServiceConfig({
+      service: dirs.service,
+      trusted: dirs.trusted,
+      warn: (name, e) => this.warn(`unable to read ${this.dir}/${name}: ${errnoText(e)}`),
+    });
+  }
+
+  /** Whom ./run and ./finish run as: the directory's owner when that is not us or root. */
+  private credentials(): ReturnType<typeof ownerCredentials> {
+    if (!this.dirs) return undefined;
+    const st = this.dirs.service.stat(); // at each start: a chown by root counts from the next one
+    return ownerCredentials(st.uid, st.gid);
+  }
 
   /**
    * Sends `sig` to the service; with `group`, to its whole process group instead when the service
@@ -458,22 +480,22 @@ export class Supervisor {
    * finds the matching extra state already there.
    */
   writeStatus(): void {
-    if (this.closed) return;
+    if (this.closed || !this.dirs) return;
     this.writeExtra();
     try {
-      writeStatus(this.abs, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
+      writeStatus(this.dirs.sup, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
     } catch (e) {
       this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
     }
   }
 
   private writeExtra(): void {
-    if (this.closed) return;
+    if (this.closed || !this.dirs) return;
     this.extra.state = this.state;
     this.extra.pid = this.pid;
     this.extra.want = this.wantName();
     try {
-      writeExtraState(this.abs, this.extra);
+      writeExtraState(this.dirs.sup, this.extra);
     } catch (e) {
       this.warn(`unable to write ${this.dir}/${STATE_JSON}: ${errnoText(e)}`);
     }
@@ -489,7 +511,8 @@ export class Supervisor {
    * (same pid and kernel start time as recorded in supervise/adopt), take it over without a restart.
    */
   private tryAdopt(): boolean {
-    const pid = adoptablePid(this.abs);
+    if (!this.dirs) return false;
+    const pid = adoptablePid(this.dirs.sup, this.dirs.key);
     if (pid === undefined) return false;
     try {
       this.adopted = watchExit(pid, () => this.dispatch('child-exit', { code: null, signal: null } satisfies ExitHow));
@@ -498,12 +521,12 @@ export class Supervisor {
     }
     this.pid = pid;
     try {
-      this.when = readStatus(this.abs).when;
+      this.when = readStatusAt(this.dirs.sup.path(NAME.status)).when;
     } catch { /* keep now */ }
     this.carryOverExtra(pid);
     this.lastStart = this.when.sec * 1000 + Math.floor(this.when.nsec / 1e6);
     this.state = 'up';
-    this.config = readServiceConfig(this.abs);
+    this.config = this.readConfig();
     this.writeStatus();
     this.opts.onPid?.(pid, 0);
     return true;
@@ -512,7 +535,7 @@ export class Supervisor {
   /** Keeps what the previous supervisor recorded about the adopted process (readiness, counters). */
   private carryOverExtra(pid: number): void {
     {
-      const old = readExtraState(this.abs);
+      const old = this.dirs ? readExtraStateAt(this.dirs.sup.path(NAME.stateJson)) : undefined;
       if (!old || old.pid !== pid) return;
       this.extra.ready = old.ready === true;
       this.extra.readySince = typeof old.readySince === 'number' ? old.readySince : null;
@@ -533,6 +556,9 @@ export class Supervisor {
     this.control = undefined;
     if (this.fds) closeServiceFds(this.fds);
     this.fds = undefined;
+    this.dirs?.sup.close();
+    this.dirs?.service.close();
+    this.dirs = undefined;
   }
 
   /** Releases the directory (FIFOs, lock) without touching a running service; calls onClose once. */

@@ -7,9 +7,9 @@
  */
 import { statSync } from 'node:fs';
 import { errnoError, errnoText, processIo, runMain, type Io } from '@svkit/diag';
-import { writeControl } from './control-write.js';
-import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from './layout.js';
-import type { WaitFor } from './wait-state.js';
+import { writeControl } from '@svkit/protocol/control-write';
+import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from '@svkit/protocol/layout';
+import type { WaitFor } from '@svkit/protocol/wait-state';
 
 /** 0.76's text for an unknown letter, word for word. */
 const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill';
@@ -62,7 +62,8 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
         e.warn(`unable to chdir to ${dir}: ${errnoText(err)}`);
         continue;
       }
-      if (cmds) {
+      // with no letters too, as 0.76 (it warns when no supervise runs); only a bare -w just waits
+      if (cmds || !wait) {
         try {
           writeControl(dir, cmds);
         } catch (err) {
@@ -75,7 +76,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       reachable.push(dir);
     }
     if (!wait) return 0;
-    const { waitAll } = await import('./wait-state.js'); // loaded only for -w: keeps plain svc start-up small
+    const { waitAll } = await import('@svkit/protocol/wait-state'); // loaded only for -w: keeps plain svc start-up small
     const verdictAfter = cmds ? Date.now() + LETTER_GRACE_MS : 0;
     const { failed, timedOut } = await waitAll(reachable, wait, timeout, verdictAfter);
     for (const [dir, why] of failed) e.warn(`unable to wait for ${dir}: ${why}`);

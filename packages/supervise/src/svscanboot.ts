@@ -13,7 +13,8 @@ import { main as svscan } from './svscan.js';
 /** Entry point of `svscanboot`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svscanboot', io, (e) => {
-    if (argv.length > 1) e.dieUsage('svscanboot [dir]');
+    // checked here, before stderr goes to readproctitle, so a usage error is seen
+    if (argv.length > 1 || argv[0]?.startsWith('-')) e.dieUsage('svscanboot [dir]');
     const dir = argv[0] ?? '/etc/service';
     const sibling = join(dirname(process.argv[1] ?? ''), 'readproctitle');
     const rpt = existsSync(sibling) ? sibling : 'readproctitle';

@@ -4,7 +4,7 @@
  * `, finishing` (finish), `, backoff N seconds` (restart-factor), `, gave up after N quick deaths`
  * (max-quick-deaths).
  */
-import type { ServiceStatus } from './service-status.js';
+import type { ServiceStatus } from '@svkit/protocol/service-status';
 
 /** The text after `DIR: ` for a readable status, `nowSec` being the current unix time. */
 export function formatStatusLine(s: ServiceStatus, nowSec: number): string {

@@ -1,5 +1,5 @@
 /** The machine-readable status of one service directory, for `svstat --json`. */
-import { serviceStatus, StatusError } from './service-status.js';
+import { serviceStatus, StatusError } from '@svkit/protocol/service-status';
 
 /**
  * One directory's state as a plain object (`error` and `code` instead when unreadable). Times are

@@ -4,7 +4,7 @@
  * `svstat --json DIR...` prints one JSON array with svkit's full state of every directory.
  */
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { serviceStatus, StatusError } from './service-status.js';
+import { serviceStatus, StatusError } from '@svkit/protocol/service-status';
 import { formatStatusLine } from './svstat-format.js';
 
 /** Entry point of `svstat`. */

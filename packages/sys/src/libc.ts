@@ -43,6 +43,7 @@ const c = {
   setgroups: lib.func('int setgroups(size_t n, const uint32_t *groups)'),
   getgrouplist: lib.func('int getgrouplist(const char *user, uint32_t group, _Out_ uint32_t *groups, _Inout_ int *ngroups)'),
   getpwnam: lib.func('void *getpwnam(const char *name)'),
+  getpwuid: lib.func('void *getpwuid(uint32_t uid)'),
   syscall: lib.func('long syscall(long number, ...)'),
   poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long n, int timeout)'),
   waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
@@ -213,7 +214,15 @@ const passwdType = koffi.struct('svkit_passwd', {
 
 /** Looks up a user by name through NSS (getpwnam); undefined when there is no such user. */
 export function getpwnam(name: string): Passwd | undefined {
-  const p = c.getpwnam(name);
+  return decodePasswd(c.getpwnam(name));
+}
+
+/** Looks up a user by uid through NSS (getpwuid); undefined when there is no such user. */
+export function getpwuid(uid: number): Passwd | undefined {
+  return decodePasswd(c.getpwuid(uid));
+}
+
+function decodePasswd(p: unknown): Passwd | undefined {
   if (!p) return undefined;
   const s = koffi.decode(p, passwdType) as Record<string, string | number>;
   return {

@@ -28,13 +28,13 @@ export function serviceStatus(dir: string): ServiceStatus {
   try {
     if (!statSync(dir).isDirectory()) throw errnoError('ENOTDIR', dir);
   } catch (e) {
-    throw new StatusError(`unable to chdir: ${text(e)}`, (e as NodeJS.ErrnoException).code);
+    throw new StatusError(`unable to chdir: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code);
   }
   let running: boolean;
   try {
     running = superviseRunning(dir);
   } catch (e) {
-    throw new StatusError(`unable to open supervise/ok: ${text(e)}`, (e as NodeJS.ErrnoException).code);
+    throw new StatusError(`unable to open supervise/ok: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code);
   }
   if (!running) throw new StatusError('supervise not running', 'ENXIO');
   let st: Status;
@@ -43,7 +43,7 @@ export function serviceStatus(dir: string): ServiceStatus {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EBADFORMAT') throw new StatusError('unable to read supervise/status: bad format', code);
-    throw new StatusError(`unable to open supervise/status: ${text(e)}`, code);
+    throw new StatusError(`unable to open supervise/status: ${errnoText(e)}`, code);
   }
   let normallyDown = false;
   try {
@@ -54,10 +54,4 @@ export function serviceStatus(dir: string): ServiceStatus {
   const x = readExtraState(dir);
   const extra = x && x.pid === st.pid ? (x as ExtraState) : undefined;
   return { ...st, normallyDown, extra };
-}
-
-function text(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOTFIFO') return 'not a FIFO';
-  return errnoText(e);
 }

@@ -5,25 +5,40 @@
 
 /** Directory supervise creates inside a service directory (mode 0700). */
 export const SUPERVISE_DIR = 'supervise';
+
+/**
+ * The files inside supervise/, by name: a supervisor holds that directory open and works relative
+ * to it (DirHandle); clients use the paths below, relative to the service directory.
+ */
+export const NAME = {
+  lock: 'lock',
+  control: 'control',
+  ok: 'ok',
+  status: 'status',
+  statusNew: 'status.new',
+  stateJson: 'state.json',
+  stateJsonNew: 'state.json.new',
+  adopt: 'adopt',
+  adoptNew: 'adopt.new',
+} as const;
+
 /** Lock file held with flock(LOCK_EX|LOCK_NB) for supervise's whole life (mode 0600). */
-export const LOCK = 'supervise/lock';
+export const LOCK = `${SUPERVISE_DIR}/${NAME.lock}`;
 /** FIFO that svc writes control letters to (mode 0600). */
-export const CONTROL = 'supervise/control';
+export const CONTROL = `${SUPERVISE_DIR}/${NAME.control}`;
 /** FIFO held open for reading while supervise runs: "running" = open(O_WRONLY|O_NONBLOCK) succeeds. */
-export const OK = 'supervise/ok';
-/** The 18-byte status file (mode 0644), replaced atomically from STATUS_NEW. */
-export const STATUS = 'supervise/status';
-/** Temporary name the status is written to before rename. */
-export const STATUS_NEW = 'supervise/status.new';
+export const OK = `${SUPERVISE_DIR}/${NAME.ok}`;
+/** The 18-byte status file (mode 0644), replaced atomically through NAME.statusNew. */
+export const STATUS = `${SUPERVISE_DIR}/${NAME.status}`;
 /** Size of the daemontools status record. */
 export const STATUS_LEN = 18;
 
-/** svkit's extra state (JSON), beside the 18-byte status: exit codes, restarts, readiness. */
-export const STATE_JSON = 'supervise/state.json';
-/** Temporary name of STATE_JSON before rename. */
-export const STATE_JSON_NEW = 'supervise/state.json.new';
-/** "PID STARTTIME" of the running child, so a restarted supervisor can adopt it. */
-export const ADOPT = 'supervise/adopt';
+/** svkit's extra state (JSON), beside the 18-byte status: exit codes, restarts, readiness (mode 0644). */
+export const STATE_JSON = `${SUPERVISE_DIR}/${NAME.stateJson}`;
+/** Most of state.json a reader takes (it is a few hundred bytes). */
+export const STATE_JSON_CAP = 64 * 1024;
+/** Adoption record of the running child (mode 0600): "PID STARTTIME BOOTID DEV:INO" (see adopt-record.ts). */
+export const ADOPT = `${SUPERVISE_DIR}/${NAME.adopt}`;
 
 /** The program supervise runs. */
 export const RUN = 'run';
@@ -37,6 +52,8 @@ export const MODE_SUPERVISE_DIR = 0o700;
 export const MODE_FIFO = 0o600;
 export const MODE_LOCK = 0o600;
 export const MODE_STATUS = 0o644;
+export const MODE_STATE_JSON = 0o644;
+export const MODE_ADOPT = 0o600;
 
 /** Every control letter daemontools 0.76 supervise understands, in svc's order. */
 export const CONTROL_LETTERS_076 = 'udopchaitkx';

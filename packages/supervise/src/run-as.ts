@@ -1,0 +1,43 @@
+/**
+ * Who ./run and ./finish run as. A service directory owned by us (or root) runs as we do, as in
+ * daemontools. One owned by another user is that user's to change, so a root supervisor runs its
+ * programs as that user (uid, the account's primary gid and supplementary groups): the owner of
+ * a service directory gets nothing through it that they did not have.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { getgrouplist, getpwuid } from '@svkit/sys';
+import { trustedOwner } from './service-dir-open.js';
+
+/** The identity a program is started with. */
+export interface Credentials {
+  uid: number;
+  gid: number;
+  /** Supplementary groups (empty for a uid without an account). */
+  groups: number[];
+}
+
+/** util-linux's setpriv: sets uid, gid and supplementary groups, then execs (no Node start-up). */
+export const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The credentials for programs of a directory owned by `uid` (group `gid`): undefined when they
+ * run as the supervisor does (the directory is ours or root's).
+ */
+export function ownerCredentials(uid: number, gid: number): Credentials | undefined {
+  if (trustedOwner(uid)) return undefined;
+  const pw = getpwuid(uid);
+  if (!pw) return { uid, gid, groups: [] };
+  return { uid, gid: pw.gid, groups: getgrouplist(pw.name, pw.gid) };
+}
+
+/**
+ * Spawns `file` (relative to opts.cwd) with `args` as `creds`: through setpriv, so the groups are
+ * exactly the account's; without setpriv, through Node's uid/gid (no supplementary groups).
+ */
+export function spawnAs(file: string, args: string[], opts: SpawnOptions, creds: Credentials | undefined): ChildProcess {
+  if (!creds) return spawn(file, args, opts);
+  if (!existsSync(SETPRIV)) return spawn(file, args, { ...opts, uid: creds.uid, gid: creds.gid });
+  const ids = [`--reuid=${creds.uid}`, `--regid=${creds.gid}`, creds.groups.length ? `--groups=${creds.groups.join(',')}` : '--clear-groups'];
+  return spawn(SETPRIV, [...ids, '--', file, ...args], { ...opts, argv0: 'setpriv' });
+}
