@@ -63,7 +63,7 @@ test('R1: a non-root svscan refuses a directory owned by another non-root user; 
   chownTree(h.b, 1); // daemon's service, supervised by daemon's svscan
   const sv = h.svscan(['setpriv', '--reuid=1', '--regid=1', '--clear-groups', '--']);
   await stillSupervises(h.b, 'svscan as daemon');
-  assert.match(sv.stderr(), /svscan: warning: unable to supervise s: owned by uid 65534\n/);
+  assert.match(sv.stderr(), /svscan: warning: unable to supervise s: unable to run s\/run as its owner: owned by uid 65534 and we are not root\n/);
   assert.deepEqual(pidsUnder(h.s), [], 'nothing runs in s');
   assert.ok(!existsSync(join(h.s, 'marker')), 's/run never ran');
 });
