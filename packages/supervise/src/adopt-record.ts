@@ -57,8 +57,10 @@ export function adoptablePid(sup: DirHandle, key: string): number | undefined {
   } catch {
     return undefined;
   }
-  if (pid && recorded.length === 4 && recorded[0] === String(pid) && recorded[2] === bootId() && recorded[3] === key
-    && procStartTime(pid) === recorded[1]) return pid;
+  // a 2-field record ("PID STARTTIME") was written by an svkit before boot id and directory were
+  // recorded: accepted from a checked supervise/ so that an upgrade does not start services twice
+  const fresh = recorded.length === 4 && recorded[2] === bootId() && recorded[3] === key;
+  if (pid && (fresh || recorded.length === 2) && recorded[0] === String(pid) && procStartTime(pid) === recorded[1]) return pid;
   forgetChild(sup);
   return undefined;
 }
