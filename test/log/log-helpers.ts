@@ -1,4 +1,5 @@
 /** Helpers for the log tests: reading a log directory back. */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -29,4 +30,23 @@ export function numberedLines(count: number, filler = 'x'.repeat(40)): string {
   let s = '';
   for (let i = 1; i <= count; i++) s += `line ${i} ${filler}\n`;
   return s;
+}
+
+/**
+ * Mounts a tmpfs of `size` (e.g. '64k') on `dir` (needs root). When that is impossible, says so
+ * loudly and returns false, except in CI (`CI` set, where the tests run as root), where it throws.
+ * The caller unmounts with `umountQuiet`.
+ */
+export function mountTmpfs(dir: string, size: string): boolean {
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status === 0) return true;
+  const msg = `cannot mount a tmpfs (needs root): full-disk tests are SKIPPED (${(r.stderr || String(r.error)).trim()})`;
+  process.stderr.write(`\n*** ${msg} ***\n\n`);
+  if (process.env.CI) throw new Error(`${msg}; CI runs as root and must run them`);
+  return false;
+}
+
+/** Unmounts `dir` (lazily, so a process still inside cannot keep it). */
+export function umountQuiet(dir: string): void {
+  spawnSync('umount', ['-l', dir]);
 }

@@ -1,11 +1,11 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLabel } from '@svkit/tai64';
 import { fixture, ours, run, sleep, tempDir, waitFor } from '../helpers/proc.js';
-import { logContent, mode, numberedLines, oldFiles, stripLabels } from './log-helpers.js';
+import { logContent, mode, mountTmpfs, numberedLines, oldFiles, stripLabels, umountQuiet } from './log-helpers.js';
 
 const ML = ours('multilog');
 
@@ -322,13 +322,13 @@ test('disk full (a tiny tmpfs): warns, pauses, retries, loses nothing once space
   const { dir, cleanup } = tempDir('svkit-ml-');
   const mnt = join(dir, 'mnt');
   mkdirSync(mnt);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]).status !== 0) {
+  if (!mountTmpfs(mnt, '256k')) {
     cleanup();
-    t.skip('cannot mount a tmpfs here (needs root)');
+    t.skip('cannot mount a tmpfs here');
     return;
   }
   t.after(() => {
-    spawnSync('umount', [mnt]);
+    umountQuiet(mnt);
     cleanup();
   });
   writeFileSync(join(mnt, 'filler'), Buffer.alloc(200 * 1024));
@@ -392,4 +392,96 @@ test('a line split across reads is matched, alerted and logged as one line (with
   assert.match(alerts[0]!, /^@4000[0-9a-f]{20} fatal: part two$/);
   assert.equal(alerts[1]!.length, 203);
   assert.ok(alerts[1]!.endsWith('y...'));
+});
+
+test('INT (a Ctrl-C meant for svscan reaches its loggers too) is handled like TERM: exit 0, current finished, no .u at the next start', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-ml-');
+  t.after(cleanup);
+  const d = join(dir, 'log');
+  const a = startMultilog(['./log'], dir);
+  t.after(() => a.kill());
+  a.child.stdin.write('before ^C\n');
+  await waitFor(() => existsSync(join(d, 'current')) && readFileSync(join(d, 'current'), 'utf8') === 'before ^C\n');
+  a.child.kill('SIGINT');
+  assert.equal(await a.exited, 0);
+  assert.equal(a.stderr(), '');
+  assert.equal(mode(join(d, 'current')), 0o744);
+  const r = await run(ML, ['./log'], { cwd: dir, input: 'after\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(oldFiles(d), []);
+  assert.equal(readFileSync(join(d, 'current'), 'utf8'), 'before ^C\nafter\n');
+});
+
+/**
+ * Our multilog writing ./log on a 64 KiB tmpfs that a filler leaves 16 KiB free, fed `input` until
+ * it says it pauses. Undefined (test skipped, loudly) when no tmpfs can be mounted.
+ */
+async function multilogOnFullDisk(t: TestContext, input: string) {
+  const { dir, cleanup } = tempDir('svkit-ml-');
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  if (!mountTmpfs(mnt, '64k')) {
+    cleanup();
+    t.skip('cannot mount a tmpfs here');
+    return undefined;
+  }
+  t.after(() => {
+    umountQuiet(mnt);
+    cleanup();
+  });
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(48 * 1024));
+  const m = startMultilog(['./log'], mnt);
+  t.after(() => m.kill());
+  m.child.stdin.on('error', () => {}); // multilog may exit before it reads everything (TERM)
+  m.child.stdin.write(input);
+  await waitFor(() => m.stderr().includes('multilog: warning: unable to write to ./log/current: out of disk space, pausing\n'), 20000, 'pausing warning');
+  return { m, mnt, log: join(mnt, 'log') };
+}
+
+/** Waits (generously: the retries last a few seconds by design) for `m` to exit; its exit code. */
+async function exitOf(m: ReturnType<typeof startMultilog>): Promise<number | null | 'still running'> {
+  return Promise.race([m.exited, sleep(60000).then(() => 'still running' as const)]);
+}
+
+/** Splits multilog's stderr at the give-up warning: [the byte count it announces, the bytes after it]. */
+function dumpedAfterGiveUp(stderr: string): [number, string] {
+  const g = /^multilog: warning: unable to write to \.\/log\/current: out of disk space, exiting: writing the (\d+) bytes not logged to stderr\n/m.exec(stderr);
+  assert.ok(g, stderr);
+  return [Number(g[1]), stderr.slice(g.index + g[0].length)];
+}
+
+test('disk full, then TERM: multilog retries for a while, then writes the lines it could not store to stderr and exits 111', { timeout: 120000 }, async (t) => {
+  const input = `${numberedLines(1000)}partial`;
+  const f = await multilogOnFullDisk(t, input);
+  if (!f) return;
+  f.m.child.kill('SIGTERM');
+  assert.equal(await exitOf(f.m), 111, f.m.stderr());
+  const [count, dumped] = dumpedAfterGiveUp(f.m.stderr());
+  assert.ok(count > 0);
+  assert.equal(Buffer.byteLength(dumped), count);
+  const current = readFileSync(join(f.log, 'current'), 'utf8');
+  assert.ok(current.endsWith('\n') && dumped.endsWith('\n'), 'whole lines in current and on stderr');
+  // TERM: what was read is in current or on stderr, in order; the rest is still in the pipe
+  const got = current + dumped;
+  assert.ok(`${input}\n`.startsWith(got), 'no line lost, doubled or cut');
+  assert.equal(mode(join(f.log, 'current')), 0o744);
+});
+
+test('disk full, then end of input: every line ends up in current or on stderr (111); the next start continues current', { timeout: 120000 }, async (t) => {
+  const input = `${numberedLines(1000)}partial`;
+  const f = await multilogOnFullDisk(t, input);
+  if (!f) return;
+  f.m.child.stdin.end();
+  assert.equal(await exitOf(f.m), 111, f.m.stderr());
+  const [count, dumped] = dumpedAfterGiveUp(f.m.stderr());
+  assert.equal(Buffer.byteLength(dumped), count);
+  const current = readFileSync(join(f.log, 'current'), 'utf8');
+  assert.ok(current.endsWith('\n'), 'current ends at a line end');
+  assert.equal(current + dumped, `${input}\n`);
+  assert.equal(mode(join(f.log, 'current')), 0o744);
+  rmSync(join(f.mnt, 'filler'));
+  const r = await run(ML, ['./log'], { cwd: f.mnt, input: 'after\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(oldFiles(f.log), []);
+  assert.equal(readFileSync(join(f.log, 'current'), 'utf8'), `${current}after\n`);
 });

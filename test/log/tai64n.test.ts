@@ -73,3 +73,25 @@ test('tai64n and tai64nlocal: output errors give a fatal message and 111, never 
   assert.equal(dir.code, 111);
   assert.equal(dir.stderr, 'tai64n: fatal: unable to read input: is a directory\n');
 });
+
+test('tai64n and tai64nlocal: a closed stdout is a write error (111 with a message), not output thrown away', async () => {
+  for (const prog of ['tai64n', 'tai64nlocal']) {
+    const closed = await run('/bin/sh', ['-c', `${ours(prog)} >&-`], { input: 'a line\n' });
+    assert.equal(closed.code, 111, prog);
+    assert.equal(closed.stderr, `${prog}: fatal: unable to write output: file descriptor not open\n`);
+    // nothing to write: nothing fails (as 0.76)
+    const empty = await run('/bin/sh', ['-c', `${ours(prog)} >&-`], { input: '' });
+    assert.equal(empty.code, 0, empty.stderr);
+    // /dev/null opened for writing is an output like any other
+    const devnull = await run('/bin/sh', ['-c', `${ours(prog)} > /dev/null`], { input: 'a line\n' });
+    assert.equal(devnull.code, 0, devnull.stderr);
+    assert.equal(devnull.stderr, '');
+  }
+});
+
+test('tai64n and tai64nlocal: a reader that goes away (yes | prog | head -1) gives a message and 111', async () => {
+  for (const prog of ['tai64n', 'tai64nlocal']) {
+    const r = await run('/bin/sh', ['-c', `yes | { ${ours(prog)}; echo "exit $?" >&2; } | head -1 >/dev/null`]);
+    assert.equal(r.stderr, `${prog}: fatal: unable to write output: broken pipe\nexit 111\n`, prog);
+  }
+});

@@ -4,8 +4,8 @@ import { readInput, type Input } from './input.js';
 
 /**
  * Feeds every chunk of fd 0 to `chunk`, then calls `end`; resolves to the exit code: 0, or 111 after
- * `prog: fatal: unable to read input/write output: reason` (silently for a closed pipe on output,
- * where the C tools die of SIGPIPE).
+ * `prog: fatal: unable to read input/write output: reason`. A reader that went away (EPIPE: Node
+ * ignores SIGPIPE, where the C tools die of it without a word) is such a write error too.
  */
 export function filterInput(err: Strerr, chunk: (buf: Buffer) => void, end: () => void): Promise<number> {
   return new Promise((resolve) => {
@@ -15,7 +15,7 @@ export function filterInput(err: Strerr, chunk: (buf: Buffer) => void, end: () =
       if (done) return;
       done = true;
       input?.close();
-      if (what && (e as NodeJS.ErrnoException)?.code !== 'EPIPE') err.io.err(`${err.prog}: fatal: unable to ${what}: ${errnoText(e)}\n`);
+      if (what) err.io.err(`${err.prog}: fatal: unable to ${what}: ${errnoText(e)}\n`);
       resolve(code);
     };
     const output = (f: () => void): boolean => {

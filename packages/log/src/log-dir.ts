@@ -1,11 +1,12 @@
 /**
  * One automatically rotated log directory (multilog's `./dir` action): lock, crash recovery,
  * buffered appends to `current`, rotation to `@<tai64n>.s` (optionally through a processor),
- * removal of old files. Every disk step is retried after a pause on failure; no data is dropped.
+ * removal of old files. Every disk step is retried after a pause on failure; no data is dropped
+ * (when multilog must exit while the disk keeps failing, abandon() hands back what is not stored).
  */
 import {
-  closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync,
-  renameSync, statSync, unlinkSync, writeSync,
+  closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync,
+  readdirSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errnoText, type Strerr } from '@svkit/diag';
@@ -22,6 +23,7 @@ export const PROCESSOR_RETRY_MS = 5000;
 const ARENA = 256 * 1024;
 
 const APPEND = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
+const NL = 0x0a;
 
 /** Thrown by open() when the directory cannot be used; `what` is the message after `unable to `. */
 export class DirError extends Error {
@@ -63,6 +65,12 @@ function unlinkIfThere(path: string): void {
   }
 }
 
+/** A disk step that failed: what (`unable to ...`) and why. */
+export interface Failure {
+  what: string;
+  error: unknown;
+}
+
 /** A log directory being written. */
 export class LogDir {
   /** The directory as named in the script (for messages). */
@@ -74,11 +82,15 @@ export class LogDir {
   readonly processor: string | undefined;
   /** Size of `current` counting output not yet written. */
   bytes = 0;
+  /** The last failure, until drain() or finish() completes again (the caller is waiting out a pause). */
+  failure: Failure | undefined;
   private fd = -1;
   private lockFd = -1;
   private arena = Buffer.allocUnsafe(ARENA);
   private len = 0;
   private flushed = 0;
+  /** Offset in the arena where the data of the open `current` starts (the last rotation point). */
+  private fileStart = 0;
   /** Offsets in the arena where `current` must be rotated (ascending). */
   private marks: number[] = [];
   /** Step of the rotation in progress, or -1. */
@@ -260,6 +272,11 @@ export class LogDir {
     return this.len === 0 && this.phase < 0 && this.marks.length === 0;
   }
 
+  /** Bytes queued and not yet written. */
+  get pending(): number {
+    return this.len - this.flushed;
+  }
+
   /**
    * Writes queued output and performs marked rotations. Returns true when everything is done, or a
    * promise to wait for (a pause after an error, a running processor) before calling drain() again.
@@ -280,17 +297,19 @@ export class LogDir {
         }
       }
       if (this.marks.length > 0) {
-        this.marks.shift();
+        this.fileStart = this.marks.shift()!;
         this.phase = 0;
         continue;
       }
-      this.len = this.flushed = 0;
+      this.len = this.flushed = this.fileStart = 0;
       if (this.arena.length > 64 * ARENA) this.arena = Buffer.allocUnsafe(ARENA); // after a pathological chunk
+      this.failure = undefined;
       return true;
     }
   }
 
   private trouble(msg: string, e: unknown, ms = RETRY_MS): Promise<void> {
+    this.failure = { what: msg, error: e };
     this.err.warn(`${msg}: ${errnoText(e)}, pausing`);
     return sleep(ms);
   }
@@ -365,6 +384,7 @@ export class LogDir {
       this.err.warn(`unable to run processor in ${this.name}: ${errnoText(e)}`);
     }
     this.err.warn(`processor failed in ${this.name}, pausing`);
+    this.failure = { what: `unable to rotate ${this.name}/current`, error: new Error('processor failed') };
     return false;
   }
 
@@ -409,9 +429,48 @@ export class LogDir {
       fchmodSync(this.fd, 0o744);
       closeSync(this.fd);
       this.fd = -1;
+      this.failure = undefined;
       return true;
     } catch (e) {
       return this.trouble(`unable to finish ${this.name}/current`, e);
     }
+  }
+
+  /**
+   * Gives up (multilog must exit and the disk keeps failing): takes a partly written last line back
+   * out of `current` when its start is known, so that `current` ends at a line end; closes `current`
+   * (complete, 0744, when that still works and no rotation is half done); returns the queued bytes
+   * that are in no file. Nothing is queued afterwards.
+   */
+  abandon(): Buffer {
+    let start = this.flushed;
+    if (this.fd >= 0 && this.phase < 0 && start > this.fileStart) {
+      const nl = this.arena.lastIndexOf(NL, start - 1);
+      const lineStart = nl + 1;
+      if (nl >= this.fileStart && lineStart < start) {
+        try {
+          const size = Number(fstatSync(this.fd).size);
+          if (size >= start - lineStart) {
+            ftruncateSync(this.fd, size - (start - lineStart));
+            start = lineStart;
+          }
+        } catch { /* the line head stays in current; its rest follows */ }
+      }
+    }
+    const rest = Buffer.from(this.arena.subarray(start, this.len));
+    if (this.fd >= 0) {
+      try {
+        if (this.phase < 0) {
+          fsyncSync(this.fd);
+          fchmodSync(this.fd, 0o744);
+        }
+      } catch { /* left 0644: the next start keeps it as @...u */ }
+      try { closeSync(this.fd); } catch { /* closed anyway */ }
+      this.fd = -1;
+    }
+    this.len = this.flushed = this.fileStart = 0;
+    this.marks = [];
+    this.phase = -1;
+    return rest;
   }
 }

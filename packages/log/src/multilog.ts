@@ -1,21 +1,47 @@
 /** multilog: reads lines from stdin and appends selected lines to rotated logs (daemontools 0.76). */
-import { type Io, errnoText, processIo, runMain, EXIT_TEMP } from '@svkit/diag';
+import { type Io, errnoText, processIo, runMain, EXIT_TEMP, type Strerr } from '@svkit/diag';
 import { setNonBlocking } from '@svkit/sys';
 import { readInput, type Input } from './input.js';
 import { DirError, LogDir } from './log-dir.js';
 import { LineRouter, openStatusFile, type Step } from './line-router.js';
 import { parseScript } from './multilog-script.js';
 
+/**
+ * After TERM, INT or the end of input, how long multilog keeps retrying a log directory whose disk
+ * fails before it gives up: it then writes what it could not store to stderr and exits 111 (ms).
+ */
+export const SHUTDOWN_GRACE_MS = 5000;
+/**
+ * Input multilog reads ahead while a directory waits (bytes queued for it): enough to see the end of
+ * a pipe whose writers are gone (a full pipe holds 64 KiB by default, 1 MiB at most).
+ */
+export const READ_AHEAD = 1024 * 1024;
+
+/**
+ * Gives up on `d`: a warning with its last failure counts the bytes it could not store, which then
+ * go to stderr (to svscan's readproctitle, the journal...: nothing is dropped silently).
+ */
+function abandon(d: LogDir, err: Strerr): void {
+  // no failure: a directory that was fine but is busy with its processor when another one gives up
+  const f = d.failure ?? { what: `unable to rotate ${d.name}/current`, error: new Error('processor still running') };
+  const rest = d.abandon();
+  const tail = rest.length > 0 ? `: writing the ${rest.length} bytes not logged to stderr` : '';
+  err.warn(`${f.what}: ${errnoText(f.error)}, exiting${tail}`);
+  if (rest.length > 0) err.io.err(rest);
+}
+
 /** Runs multilog with the script `argv`; resolves to the exit code. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('multilog', io, async (err) => {
     const script = parseScript(argv);
     process.umask(0o022);
-    // catch ALRM and TERM from the start (their default action would kill us during start-up)
+    // catch ALRM, TERM and INT from the start (their default action would kill us during start-up);
+    // INT is TERM: a Ctrl-C meant for svscan reaches its loggers too (same process group)
     let early: { term: boolean; alrm: boolean } | undefined = { term: false, alrm: false };
     const earlyTerm = (): void => void (early && (early.term = true));
     const earlyAlrm = (): void => void (early && (early.alrm = true));
     process.on('SIGTERM', earlyTerm);
+    process.on('SIGINT', earlyTerm);
     process.on('SIGALRM', earlyAlrm);
     const dirs: LogDir[] = [];
     const steps: Step[] = [];
@@ -53,10 +79,21 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       let terminating = false;
       let ended = false;
       let exitCode = 0;
+      let finishing = false;
+      /** When multilog stops retrying a failing directory (set at the first failure after TERM or EOF). */
+      let giveUpAt: number | undefined;
+      /** True once multilog must exit and the grace period for a failing disk is over. */
+      const graceOver = (): boolean => {
+        giveUpAt ??= Date.now() + SHUTDOWN_GRACE_MS;
+        return Date.now() >= giveUpAt;
+      };
 
-      /** Writes everything queued; pauses input while the disk (or a processor) makes us wait. */
+      /**
+       * Writes everything queued. While the disk (or a processor) makes us wait, input is still read
+       * up to READ_AHEAD, so that the end of input or the end of the line TERM waits for is seen.
+       */
       const drain = (): void => {
-        if (draining) return;
+        if (draining || finishing) return;
         let wait: Promise<unknown> | undefined;
         for (const d of dirs) {
           const r = d.drain();
@@ -66,8 +103,12 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
           }
         }
         if (wait) {
+          if ((ended || terminating) && dirs.some((d) => d.failure) && graceOver()) {
+            void giveUp();
+            return;
+          }
           draining = true;
-          input?.pause();
+          flow();
           void wait.then(() => {
             draining = false;
             drain();
@@ -78,7 +119,22 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
         else input?.resume();
       };
 
-      let finishing = false;
+      /** While drain() waits: reads on until TERM's line is complete or the read-ahead is full. */
+      const flow = (): void => {
+        if (!draining) return;
+        if ((terminating && !router.inLine) || dirs.some((d) => d.pending >= READ_AHEAD)) input?.pause();
+        else input?.resume();
+      };
+
+      /** Exiting and the disk still fails: what could not be stored goes to stderr; exit 111. */
+      const giveUp = async (): Promise<void> => {
+        input?.close();
+        router.endOfInput(); // a line cut by TERM ends with a newline, as at EOF
+        exitCode = EXIT_TEMP;
+        for (const d of dirs) if (d.failure || d.drain() !== true) abandon(d, err);
+        await finish();
+      };
+
       const finish = async (): Promise<void> => {
         if (finishing) return;
         finishing = true;
@@ -87,10 +143,16 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
           for (;;) {
             const r = d.finish();
             if (r === true) break;
+            if (graceOver()) {
+              abandon(d, err);
+              exitCode = EXIT_TEMP;
+              break;
+            }
             await r;
           }
         }
         process.removeListener('SIGTERM', onTerm);
+        process.removeListener('SIGINT', onTerm);
         process.removeListener('SIGALRM', onAlrm);
         if (input?.nonBlocking) {
           try { setNonBlocking(0, false); } catch { /* fd 0 gone */ }
@@ -101,14 +163,17 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       const onTerm = (): void => {
         terminating = true;
         if (!draining && !router.inLine) void finish();
+        else flow();
       };
       const onAlrm = (): void => {
         for (const d of dirs) d.rotateSoon();
         drain();
       };
       process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onTerm);
       process.on('SIGALRM', onAlrm);
       process.removeListener('SIGTERM', earlyTerm);
+      process.removeListener('SIGINT', earlyTerm);
       process.removeListener('SIGALRM', earlyAlrm);
 
       try {
@@ -123,6 +188,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
               ended = true;
             }
             drain();
+            flow();
           },
           end() {
             ended = true;

@@ -2,12 +2,14 @@
 import { type Io, processIo, runMain } from '@svkit/diag';
 import { now, writeLabel } from '@svkit/tai64';
 import { filterInput } from './filter-input.js';
+import { guardStdout } from './closed-stdout.js';
 import { OutBuffer } from './out-buffer.js';
 import { findNewline } from './line-router.js';
 
 
 /** Runs tai64n (no arguments); resolves to the exit code. */
 export function main(_argv: string[], io: Io = processIo): Promise<number> {
+  io = guardStdout(io);
   return runMain('tai64n', io, (err) => {
     const out = new OutBuffer();
     const label = Buffer.alloc(26, 0x20);

@@ -5,6 +5,7 @@
 import { type Io, processIo, runMain } from '@svkit/diag';
 import { parseLabel } from '@svkit/tai64';
 import { filterInput } from './filter-input.js';
+import { guardStdout } from './closed-stdout.js';
 import { OutBuffer } from './out-buffer.js';
 import { TimeFormatter } from './time-format.js';
 
@@ -20,6 +21,7 @@ function isHex(c: number | undefined): boolean {
 
 /** Runs tai64nlocal; resolves to the exit code. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
+  io = guardStdout(io);
   return runMain('tai64nlocal', io, (err) => {
     let utc = false;
     let iso = false;
@@ -27,7 +29,11 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       if (a === '-u' || a === '--utc') utc = true;
       else if (a === '--iso') iso = true;
       else if (a === '-h' || a === '--help') {
-        io.out(`usage: ${USAGE}\n`);
+        try {
+          io.out(`usage: ${USAGE}\n`);
+        } catch (e) {
+          err.dieSys('unable to write output', e);
+        }
         return 0;
       } else err.dieUsage(USAGE);
     }
