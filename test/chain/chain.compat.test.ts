@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fixture, haveDaemontools, ours, runSync, start, tempDir, theirs, waitFor, type RunResult } from '../helpers/proc.js';
 import { userWithGroups } from './proc-info.js';
 
@@ -23,6 +24,11 @@ function inputs(dir: string): void {
   writeFileSync(`${dir}/plain`, 'x');
   mkdirSync(`${dir}/envpath`);
   writeFileSync(`${dir}/envpath/PATH`, '/nonexistent');
+  writeFileSync(`${dir}/noexec`, '#!/bin/sh\necho ran\n', { mode: 0o644 });
+  writeFileSync(`${dir}/badint`, '#!/nonexistent/sh\necho ran\n', { mode: 0o755 });
+  mkdirSync(`${dir}/envfifo`);
+  spawnSync('mkfifo', [`${dir}/envfifo/SVKIT_TEST_OLD`]); // no writer: read as empty, the variable goes
+  writeFileSync(`${dir}/envfifo/SVKIT_TEST_NEW`, 'set');
 }
 
 /** Normalizes what may differ without meaning anything: pipe and socket inode numbers. */
@@ -31,6 +37,12 @@ const norm = (r: RunResult) => ({ code: r.code, signal: r.signal, stdout: r.stdo
 function both(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV) {
   return { ours: norm(runSync(ours(cmd), args, { cwd, env })), theirs: norm(runSync(theirs(cmd), args, { cwd, env })) };
 }
+
+/** The loaders that run a child, with the arguments before it. */
+const LOADER_ARGS: Record<string, string[]> = {
+  envdir: ['env'], envuidgid: ['nobody'], setuidgid: ['root'], softlimit: ['-o', '100'], setlock: ['lock'], pgrphack: [], fghack: [],
+};
+const LOADERS = Object.keys(LOADER_ARGS);
 
 const cases: Array<[string, string, string[]]> = [
   ['envdir applies the daemontools rules', 'envdir', ['env', REPORT]],
@@ -70,6 +82,11 @@ const cases: Array<[string, string, string[]]> = [
   ['fghack waits for a backgrounded grandchild', 'fghack', ['sh', '-c', '(sleep 0.3; echo late) & echo early']],
   ['fghack without a child', 'fghack', []],
   ['fghack with a missing child', 'fghack', ['svkit-no-such-program']],
+  ['envdir with a FIFO entry', 'envdir', ['envfifo', REPORT]],
+  ['softlimit -m 2^64-1 (RLIM_INFINITY)', 'softlimit', ['-m', '18446744073709551615', '-o', '18446744073709551615', REPORT]],
+  // the child named by a path: missing, not executable, a script whose interpreter is missing
+  ...LOADERS.flatMap((cmd) => ['./svkit-no-such-program', './noexec', './badint'].map((child): [string, string, string[]] =>
+    [`${cmd} with the child ${child}`, cmd, [...LOADER_ARGS[cmd]!, child]])),
   ['readproctitle with a short window', 'readproctitle', ['errors:', '....']],
   ['readproctitle without arguments', 'readproctitle', []],
 ];
@@ -83,6 +100,30 @@ for (const [name, cmd, args] of cases) {
     assert.deepEqual(r.ours, r.theirs);
   });
 }
+
+for (const cmd of LOADERS) {
+  test(`compat: ${cmd} with a child found on PATH that cannot run (not executable; missing interpreter)`, { skip: !have }, (t) => {
+    const { dir, cleanup } = tempDir('svkit-compat-');
+    t.after(cleanup);
+    inputs(dir);
+    for (const child of ['noexec', 'badint']) {
+      const r = both(cmd, [...LOADER_ARGS[cmd]!, child], dir, { ...ENV, PATH: `${dir}:/usr/bin:/bin` });
+      assert.deepEqual(r.ours, r.theirs, child);
+      assert.equal(r.ours.code, 111, child);
+    }
+  });
+}
+
+test('compat: softlimit -o 64 fghack with a missing child: fghack says so (the limits pending)', { skip: !have }, (t) => {
+  const { dir, cleanup } = tempDir('svkit-compat-');
+  t.after(cleanup);
+  inputs(dir);
+  for (const child of ['./svkit-no-such-program', './noexec']) {
+    const o = norm(runSync(ours('softlimit'), ['-o', '64', ours('fghack'), child], { cwd: dir, env: ENV }));
+    const c = norm(runSync(theirs('softlimit'), ['-o', '64', theirs('fghack'), child], { cwd: dir, env: ENV }));
+    assert.deepEqual(o, c, child);
+  }
+});
 
 test('compat: setuidgid to a user with supplementary groups: same uid and gid; ours adds the groups of /etc/group', { skip: !have }, (t) => {
   const user = userWithGroups();

@@ -1,6 +1,6 @@
 /** envdir DIR CHILD: runs CHILD with the environment changed by the files in DIR. */
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { applyEnvDir, EnvDirError } from './env-dir.js';
+import { applyEnvDir, EnvDirError, printableName } from './env-dir.js';
 import { execChild } from './child-exec.js';
 
 /** Runs envdir; returns only on failure (usage exits 111, as daemontools 0.76 does). */
@@ -12,7 +12,8 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     }
     let env: NodeJS.ProcessEnv;
     try {
-      env = applyEnvDir(argv[0]!, io.env);
+      env = applyEnvDir(argv[0]!, io.env, (name) =>
+        e.warn(`skipped ${argv[0]}/${printableName(name)}: file name is not valid UTF-8`));
     } catch (err) {
       if (err instanceof EnvDirError) return e.dieSys(err.action, err.cause);
       throw err;

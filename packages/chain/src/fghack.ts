@@ -4,12 +4,32 @@
  * then exits with CHILD's exit code (111 "child crashed" when it died from a signal).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { processIo, runMain, type Io } from '@svkit/diag';
 import { closeQuiet, pipe2, resolveOnPath } from '@svkit/sys';
-import { isOurLoader, ownLoader, pendingLimits } from './pending-limits.js';
+import { isOurLoader, pendingLimits } from './pending-limits.js';
+import { EXTRA_FDS, FIRST_EXTRA_FD } from './fghack-child.js';
 
-const EXTRA_FDS = 31; // as 0.76: the pipe and 30 duplicates
+const CHILD_SIDE = fileURLToPath(new URL('./fghack-child.js', import.meta.url));
+
+/**
+ * Occupies every free fd up to the last one the child gets, and returns them (close-on-exec).
+ * libuv reports a failed exec through a pipe it opens at spawn time on the lowest free fds; if
+ * that pipe lies within 3-33, the child's dup2 of our pipe onto 3-33 replaces it, the errno goes
+ * into our pipe and the child just exits 127. With these held, libuv's pipe lands above 33.
+ */
+function holdLowFds(): number[] {
+  const held: number[] = [];
+  try {
+    for (;;) {
+      const fd = openSync('/dev/null', 'r');
+      held.push(fd);
+      if (fd >= FIRST_EXTRA_FD + EXTRA_FDS - 1) break;
+    }
+  } catch { /* out of fds: spawn will say so */ }
+  return held;
+}
 
 /** Runs fghack: resolves with the exit code once the child has exited and the pipe is closed. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -29,20 +49,16 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       return e.dieSys('unable to create pipe', err);
     }
     // limits pending from softlimit (see pending-limits.ts) must reach the child: a program of
-    // ours takes them from the environment; any other is started through our softlimit, which
+    // ours takes them from the environment; any other is started through fghack-child.js, which
     // applies them just before it execs the program
-    let cmd = path;
-    let args = argv.slice(1);
-    const via = pendingLimits(io.env).size > 0 && !isOurLoader(path) ? ownLoader('softlimit') : undefined;
-    if (via) {
-      cmd = via;
-      args = ['--', path, ...args];
-    }
-    const child = spawn(cmd, args, {
-      argv0: via ? 'softlimit' : argv[0],
+    const via = pendingLimits(io.env).size > 0 && !isOurLoader(path);
+    const held = holdLowFds();
+    const child = spawn(via ? process.execPath : path, via ? [CHILD_SIDE, ...argv] : argv.slice(1), {
+      argv0: via ? 'fghack' : argv[0],
       env: io.env,
       stdio: ['inherit', 'inherit', 'inherit', ...new Array<number>(EXTRA_FDS).fill(w)],
     });
+    for (const fd of held) closeSync(fd);
     closeQuiet(w);
     const drained = new Promise<void>((res) => {
       const s = createReadStream('', { fd: r, highWaterMark: 4096 });

@@ -44,12 +44,6 @@ function binDir(): string | undefined {
   return ownBinDir;
 }
 
-/** The path of our loader `name` next to this program, or undefined when not run from our bin directory. */
-export function ownLoader(name: string): string | undefined {
-  const own = binDir();
-  return own && LOADERS.has(name) ? `${own}/${name}` : undefined;
-}
-
 /** True when `path` is one of our chain-loaders from the same bin directory as this program. */
 export function isOurLoader(path: string): boolean {
   const own = binDir();

@@ -23,12 +23,15 @@ const RESOURCES: Record<string, number[]> = {
   t: [RLIMIT.CPU],
 };
 
-/** Parses a limit: '=' is unlimited (clamped to the hard limit when applied), else a decimal number. */
+/**
+ * Parses a limit: '=' is unlimited (clamped to the hard limit when applied), else a decimal number
+ * up to 2^64-1 (RLIM_INFINITY itself, as 0.76 takes it); larger numbers are refused (0.76 wraps them).
+ */
 export function parseLimit(text: string): bigint | undefined {
   if (text === '=') return RLIM_INFINITY;
   if (!/^[0-9]+$/.test(text)) return undefined;
   const n = BigInt(text);
-  return n >= RLIM_INFINITY ? undefined : n;
+  return n > RLIM_INFINITY ? undefined : n;
 }
 
 /** Runs softlimit; returns only on failure. */
