@@ -12,7 +12,7 @@ import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readF
 import { join } from 'node:path';
 import { NOBODY, asUser, chownTree, mkfifo, shAs } from '../helpers/as-user.js';
 import {
-  LONG, forgedStatus, hostileScan, pidsUnder, procStartTime, procStatusField, rssMb, statusPidIn, stillSupervises, svstatLine, svstatPid,
+  LONG, fifoStatusDir, forgedStatus, hostileScan, pidsUnder, procStartTime, procStatusField, rssMb, statusPidIn, stillSupervises, svstatLine, svstatPid,
 } from '../helpers/hostile-scan.js';
 import { alive, ours, run, runSync, tempDir, waitFor } from '../helpers/proc.js';
 import { fileLines, makeService } from '../helpers/service-dir.js';
@@ -178,13 +178,7 @@ test('R4: symlinks planted in a new supervise/ never change a root file (content
 });
 
 test('R6: svstat and svc -w read a FIFO at supervise/status without blocking (ok held open: "running")', async (t) => {
-  const { dir: root, cleanup } = tempDir();
-  const d = join(root, 'd');
-  mkdirSync(join(d, 'supervise'), { recursive: true });
-  mkfifo(join(d, 'supervise/ok'));
-  mkfifo(join(d, 'supervise/status'));
-  const okFd = openSync(join(d, 'supervise/ok'), constants.O_RDONLY | constants.O_NONBLOCK);
-  t.after(() => { closeSync(okFd); cleanup(); });
+  const d = fifoStatusDir(t);
   const r = await run(ours('svstat'), [d], { timeoutMs: 20000 });
   assert.deepEqual({ code: r.code, signal: r.signal, stdout: r.stdout }, { code: 0, signal: null, stdout: `${d}: unable to read supervise/status: bad format\n` });
   const w = await run(ours('svc'), ['-wu', '-T', '2000', d], { timeoutMs: 20000 });
