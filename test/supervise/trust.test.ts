@@ -238,3 +238,18 @@ test('R2: a supervise/ planted by nobody before svscan starts is refused (warnin
   if (existsSync(join(h.s, 'marker'))) bad.push('s/run created its marker');
   assert.deepEqual(bad, []);
 });
+
+test('R2: a log/ that nobody made a link to a root-owned service directory is refused; that directory never runs', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  // a root service directory outside the scan dir, which must not run fed by s's output
+  const victim = makeService(h.root, 'victim', 'id -u > marker\nexec cat');
+  await shAs(NOBODY, `ln -s ${victim} log`, h.s);
+  const sv = h.svscan();
+  await waitFor(async () => /: up \(pid \d+\)/.test(await svstatLine(h.s)), LONG, 's up');
+  await stillSupervises(h.b, 'beside the planted log link');
+  const bad: string[] = [];
+  if (!/unable to supervise s\/log: unable to use s\/log: a symbolic link, in a directory we do not own/.test(sv.stderr())) bad.push(`no warning for s/log (stderr ${JSON.stringify(sv.stderr())})`);
+  if (existsSync(join(victim, 'marker'))) bad.push(`victim/run ran as uid ${readFileSync(join(victim, 'marker'), 'utf8').trim()}`);
+  if (pidsUnder(victim).length) bad.push('victim/run is running');
+  assert.deepEqual(bad, []);
+});

@@ -27,6 +27,8 @@ import { letterEvent } from './control-letters.js';
 export interface SupervisorOptions {
   /** The service directory as the user named it (used in messages). */
   dir: string;
+  /** For a logger (svscan's NAME/log): the service directory NAME it belongs to (see openServiceDir). */
+  logOf?: string;
   /** Program name for messages. */
   prog?: string;
   io: Io;
@@ -78,7 +80,7 @@ export class Supervisor {
 
   /** Sets up DIR/supervise (as daemontools 0.76) and starts the service unless `down` exists; throws SuperviseError. */
   open(): void {
-    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m));
+    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m), this.opts.logOf);
     this.abs = opened.abs;
     this.fds = opened.fds;
     this.dirs = opened;
