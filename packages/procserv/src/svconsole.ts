@@ -79,7 +79,8 @@ function attach(socket: net.Socket, telnet: boolean, o: { readOnly: boolean; rep
     stdin.setRawMode(true);
     io.err(`svconsole: attached${o.readOnly ? ' read-only' : ''}; ${esc} . detaches, ${esc} ? helps\r\n`);
   }
-  if (!telnet && (o.replay > 0 || o.readOnly)) socket.write(encodeAttachRequest({ replay: o.replay, readOnly: o.readOnly }));
+  // first thing on the connection, UNIX or TCP alike: procserv takes it off before telnet input
+  if (o.replay > 0 || o.readOnly) socket.write(encodeAttachRequest({ replay: o.replay, readOnly: o.readOnly }));
 
   return new Promise<number>((resolve) => {
     let done = false;
