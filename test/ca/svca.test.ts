@@ -248,6 +248,28 @@ describe('svca command line', () => {
     assert.match(r.stdout, /--prefix/);
   });
 
+  test('EPICS_CAS_SERVER_PORT and EPICS_CAS_INTF_ADDR_LIST; beacons go to the beacon list with our port, doubling', async (t) => {
+    const { dir, cleanup } = tempDir('svca-');
+    t.after(cleanup);
+    const rx = dgram.createSocket('udp4');
+    t.after(() => rx.close());
+    const beacons: Buffer[] = [];
+    rx.on('message', (m) => beacons.push(m));
+    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
+    const bport = (rx.address() as net.AddressInfo).port;
+    const port = await freePort();
+    const env = { ...process.env, EPICS_CAS_SERVER_PORT: String(port), EPICS_CAS_INTF_ADDR_LIST: '127.0.0.1', EPICS_CAS_BEACON_ADDR_LIST: `127.0.0.1:${bport}`, EPICS_CAS_AUTO_BEACON_ADDR_LIST: 'NO' };
+    const p = start(ours('svca'), [dir], { env });
+    t.after(() => p.stop());
+    await waitFor(() => p.stderr().includes(`on 127.0.0.1 port ${port}`), 20000, 'svca on the env port');
+    await waitFor(() => beacons.length >= 4, 20000, 'four beacons');
+    const ids = beacons.map((b) => b.readUInt32BE(8));
+    for (const b of beacons) {
+      assert.deepEqual([b.length, b.readUInt16BE(0), b.readUInt16BE(4), b.readUInt16BE(6), b.readUInt32BE(12)], [16, 13, 13, port, 0x7f000001]);
+    }
+    assert.deepEqual(ids.slice(0, 4), [0, 1, 2, 3]);
+  });
+
   test('a port in use is a temporary failure (111)', async () => {
     const s = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => s.once('listening', r));
