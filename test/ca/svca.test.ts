@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ours, run, start, tempDir, waitFor, alive } from '../helpers/proc.js';
+import { ROOT, ours, run, start, tempDir, waitFor, alive } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
 import { CaClient, freePort, havePyepics } from '../helpers/ca-client.js';
 
@@ -232,6 +232,29 @@ describe('svca with pyepics', { skip: !havePyepics() }, () => {
     await check(['--write-hosts', 'some-other-host'], 'read-only');
     await check(['--write-users', `${process.env.USER ?? 'root'},operator`, '--write-hosts', '127.0.0.1'], 'read/write');
   });
+});
+
+test('service-examples/ca serves the PVs of the example services under svscan (npm start)', { skip: !havePyepics() }, async (t) => {
+  const { dir, cleanup } = tempDir('svca-examples-');
+  const scan = join(dir, 'service-examples');
+  cpSync(join(ROOT, 'service-examples'), scan, { recursive: true, filter: (src) => !/\/(supervise|main)$/.test(src) });
+  const port = await freePort();
+  const env = { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, EPICS_CAS_SERVER_PORT: String(port) };
+  const svscan = start(ours('svscan'), [scan], { env });
+  const ca = new CaClient(port);
+  t.after(async () => {
+    await ca.stop();
+    await svscan.stop();
+    cleanup();
+  });
+  await waitFor(async () => (await ca.call({ op: 'get', name: 'SVKIT:MAN:hello_status', form: 'string' }, 60000)).value === 'up', 60000, 'hello up over CA');
+  assert.equal((await ca.ok({ op: 'get', name: 'SVKIT:MAN:ca_status', form: 'string' })).value, 'up');
+  assert.equal((await ca.ok({ op: 'get', name: 'SVKIT:MAN:hello_control', form: 'string' })).value, 'Run');
+  // `all` leaves the CA server's own service alone
+  await ca.ok({ op: 'put', name: 'SVKIT:MAN:all', value: 'Stop', wait: true });
+  await waitFor(async () => / down /.test((await run(ours('svstat'), [join(scan, 'hello')])).stdout), 20000, 'hello down');
+  assert.match((await run(ours('svstat'), [join(scan, 'ca')])).stdout, /: up \(pid/);
+  assert.equal((await ca.ok({ op: 'get', name: 'SVKIT:MAN:ca_control', form: 'string' })).value, 'Run');
 });
 
 describe('svca command line', () => {
