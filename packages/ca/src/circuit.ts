@@ -53,6 +53,7 @@ export class Circuit {
   private eventsOff = false;
   private readonly dirty = new Set<Subscription>();
   private closed = false;
+  private corked = false;
   private readonly softQueue: number;
 
   constructor(private readonly socket: Socket, private readonly o: CircuitOptions) {
@@ -222,7 +223,7 @@ export class Circuit {
     if (old) this.dirty.delete(old);
     ch.subs.set(sub.id, sub);
     if (!ch.unlisten) ch.unlisten = ch.pv.listen((changed) => this.changed(ch, changed));
-    this.sendUpdate(sub);
+    this.queueUpdate(sub);
   }
 
   private eventCancel(m: Message): void {
@@ -258,11 +259,13 @@ export class Circuit {
   }
 
   private changed(ch: Channel, mask: number): void {
-    for (const sub of ch.subs.values()) {
-      if (!(sub.mask & mask)) continue;
-      if (this.eventsOff || this.socket.writableLength > this.softQueue) this.dirty.add(sub);
-      else this.sendUpdate(sub);
-    }
+    for (const sub of ch.subs.values()) if (sub.mask & mask) this.queueUpdate(sub);
+  }
+
+  /** Sends the current value to `sub`, or marks it for later while events are off or the queue is long. */
+  private queueUpdate(sub: Subscription): void {
+    if (this.eventsOff || this.socket.writableLength > this.softQueue) this.dirty.add(sub);
+    else this.sendUpdate(sub);
   }
 
   private sendUpdate(sub: Subscription): void {
@@ -288,6 +291,15 @@ export class Circuit {
     if (this.socket.writableLength + b.length > this.o.maxQueue) {
       this.close(`send queue over ${this.o.maxQueue} bytes (client not reading)`);
       return;
+    }
+    // one write per turn of the event loop: the updates of one scan go out together
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     this.socket.write(b);
   }

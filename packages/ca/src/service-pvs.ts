@@ -6,11 +6,11 @@
  * writeControl, so a real daemontools supervise works too. Services that appear get PVs at the
  * next scan; services that go away lose them (their channels are disconnected).
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { errnoText } from '@svkit/diag';
-import { STATE_JSON, STATUS, serviceStatus, writeControl, type ServiceStatus } from '@svkit/protocol';
+import { STATE_JSON, STATUS, SUPERVISE_DIR, serviceStatus, superviseRunning, writeControl, type ServiceStatus } from '@svkit/protocol';
 import { ECA } from './wire.js';
 import { ALARM, DBF, Pv, SEVERITY, type WriteResult } from './pv.js';
 import type { PvRegistry } from './pv-registry.js';
@@ -50,6 +50,13 @@ interface Service {
   key: string;
   last?: ServiceStatus;
   hb: number;
+  /** Full passes since the last complete read. */
+  ticks: number;
+  /** The inotify watch on DIR/supervise, and that directory's inode. */
+  watcher?: FSWatcher;
+  watchIno?: number;
+  /** A read is scheduled after a watch event. */
+  pending?: boolean;
 }
 
 /** Keeps the registry's service PVs in step with the scan directories. */
@@ -75,6 +82,7 @@ export class ServicePvs {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const s of this.services.values()) this.unwatch(s);
   }
 
   /** The names of the services served now. */
@@ -94,8 +102,16 @@ export class ServicePvs {
     this.timer = setTimeout(() => this.tick(), this.o.intervalMs);
   }
 
-  /** Finds added and removed services, then refreshes each (fully when `full`, else if its files changed). */
+  /**
+   * A `full` pass (every second) finds added and removed services and refreshes each; the passes
+   * between only look for changed status files of services that have no directory watch.
+   */
   scan(full: boolean): void {
+    if (!full) {
+      for (const s of this.services.values()) if (!s.watcher) this.refresh(s, false);
+      this.updateAll();
+      return;
+    }
     const seen = new Map<string, string>();
     for (const root of this.o.dirs) {
       let entries;
@@ -119,13 +135,53 @@ export class ServicePvs {
       if (seen.get(name) !== s.dir) this.removeService(s);
     }
     for (const [name, dir] of seen) {
-      let s = this.services.get(name);
-      if (!s) {
-        s = this.addService(name, dir);
-        this.refresh(s, true);
-      } else this.refresh(s, full);
+      const s = this.services.get(name) ?? this.addService(name, dir);
+      this.refresh(s, true);
+      this.watch(s);
     }
     this.updateAll();
+  }
+
+  /**
+   * Watches DIR/supervise (inotify), so a status change is read at once instead of at the next
+   * poll; without a watch (no supervise/ yet, no inotify watches left) the service is polled.
+   * A supervise/ replaced by another directory is watched again.
+   */
+  private watch(s: Service): void {
+    const sup = join(s.dir, SUPERVISE_DIR);
+    let ino: number;
+    try {
+      ino = statSync(sup).ino;
+    } catch {
+      return this.unwatch(s);
+    }
+    if (s.watcher && s.watchIno === ino) return;
+    this.unwatch(s);
+    try {
+      const w = watch(sup, { persistent: false }, () => this.changedSoon(s));
+      w.on('error', () => {
+        if (s.watcher === w) this.unwatch(s);
+      });
+      s.watcher = w;
+      s.watchIno = ino;
+    } catch { /* polled instead */ }
+  }
+
+  private unwatch(s: Service): void {
+    s.watcher?.close();
+    s.watcher = undefined;
+  }
+
+  /** A file in supervise/ changed: read the service on the next turn (one read for a burst of events). */
+  private changedSoon(s: Service): void {
+    if (s.pending) return;
+    s.pending = true;
+    setImmediate(() => {
+      s.pending = false;
+      if (this.services.get(s.name) !== s) return;
+      this.refresh(s, false);
+      this.updateAll();
+    });
   }
 
   private addService(name: string, dir: string): Service {
@@ -134,7 +190,7 @@ export class ServicePvs {
     let real = dir;
     try { real = realpathSync(dir); } catch { /* gone meanwhile: the next scan removes it */ }
     const s: Service = {
-      name, dir, real, key: '', hb: 0,
+      name, dir, real, key: '', hb: 0, ticks: 0,
       pvs: {
         control: mk('control', { type: DBF.ENUM, value: 0, enumStrings: CONTROL_LABELS, onWrite: (v) => this.control(s, v as number) }),
         hb: mk('hb', { type: DBF.LONG, value: 0, units: 's' }),
@@ -152,6 +208,7 @@ export class ServicePvs {
   }
 
   private removeService(s: Service): void {
+    this.unwatch(s);
     this.services.delete(s.name);
     for (const pv of Object.values(s.pvs)) this.registry.remove(pv.name);
   }
@@ -168,10 +225,22 @@ export class ServicePvs {
     return `${k(STATUS)}/${k(STATE_JSON)}`;
   }
 
-  /** Re-reads one service when its files changed (or `full`: also supervise's liveness and the heartbeat). */
+  /**
+   * Re-reads one service when its files changed; on a `full` pass (every second) it also checks
+   * that its supervisor is alive (the heartbeat), updates the uptime, and every fifth one re-reads
+   * everything (the `down` file has no other trace).
+   */
   private refresh(s: Service, full: boolean): void {
     const key = this.filesKey(s);
-    if (!full && key === s.key) return;
+    if (key === s.key && s.last) {
+      if (!full) return;
+      s.ticks++;
+      if (s.ticks % 5 !== 0) {
+        let alive = false;
+        try { alive = superviseRunning(s.dir); } catch { /* unusable: as not running */ }
+        if (alive) return this.show(s, s.last, true);
+      }
+    }
     s.key = key;
     let st: ServiceStatus | undefined;
     try {
@@ -180,13 +249,18 @@ export class ServicePvs {
       st = undefined;
     }
     s.last = st;
+    this.show(s, st, full);
+  }
+
+  /** Sets the PVs of `s` from `st` (undefined: no supervisor); `tick` advances the heartbeat. */
+  private show(s: Service, st: ServiceStatus | undefined, tick: boolean): void {
     const p = s.pvs;
     if (!st) {
       // no supervisor: the values are stale, say so with INVALID/COMM
       for (const pv of Object.values(p)) pv.update(pv.value, ALARM.COMM, SEVERITY.INVALID);
       return;
     }
-    if (full) s.hb++;
+    if (tick) s.hb++;
     p.hb.update(s.hb);
     const x = st.extra;
     const state = x ? (x.gaveUp ? 'gave up' : x.state) : st.pid ? 'up' : 'down';

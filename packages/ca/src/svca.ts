@@ -53,7 +53,7 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
       .option('--read-only', 'refuse every write (env SVCA_READ_ONLY=1)', env.SVCA_READ_ONLY === '1')
       .option('--write-hosts <hosts>', 'only these client host names or IPs may write (env SVCA_WRITE_HOSTS)', env.SVCA_WRITE_HOSTS)
       .option('--write-users <users>', 'only these client user names may write (env SVCA_WRITE_USERS)', env.SVCA_WRITE_USERS)
-      .option('--interval <ms>', 'how often status files are checked, ms', intArg(10, 60000), 200)
+      .option('--interval <ms>', 'how often status files are polled where supervise/ has no inotify watch, ms', intArg(10, 60000), 200)
       .option('--max-queue <bytes>', 'per-client send queue limit, bytes', intArg(65536, 1 << 30), DEFAULT_MAX_QUEUE)
       .option('--max-clients <n>', 'most clients at once', intArg(1, 100000), DEFAULT_MAX_CIRCUITS)
       .exitOverride()
