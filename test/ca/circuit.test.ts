@@ -201,6 +201,20 @@ test('monitors: value at once and on change, EVENT_CANCEL reply, bad id, EVENTS_
   assert.equal(pvs.num.listenerCount, 0);
 });
 
+test('SEARCH over TCP (name servers) and the obsolete READ are answered', async (t) => {
+  const { server } = await serve(t);
+  const c = new Raw(server.port);
+  t.after(() => c.close());
+  const sid = await c.open('T:num');
+  c.send(encode(CMD.SEARCH, 5, 13, 31, 31, Buffer.from('T:str\0')), encode(CMD.SEARCH, 10, 13, 32, 32, Buffer.from('T:none\0')));
+  const found = await c.next(CMD.SEARCH);
+  assert.deepEqual([found.dataType, found.p1, found.p2, found.payload.readUInt16BE(0)], [server.port, 0xffffffff, 31, 13]);
+  assert.equal((await c.next(CMD.NOT_FOUND)).p2, 32);
+  c.send(encode(CMD.READ, 5, 1, sid, 33));
+  const r = await c.next(CMD.READ);
+  assert.deepEqual([r.p1, r.p2, r.payload.readInt32BE(0)], [sid, 33, 42]);
+});
+
 test('a removed PV disconnects its channels (SERVER_DISCONN) and is no longer found', async (t) => {
   const { server, reg } = await serve(t);
   const c = new Raw(server.port);

@@ -104,6 +104,7 @@ export class CaServer {
       maxQueue: this.o.maxQueue,
       maxPayload: MAX_PAYLOAD,
       maxChannels: MAX_CHANNELS,
+      port: this.port,
       onClose: (cc, why) => {
         this.circuits.delete(cc);
         if (why) this.o.onWarn?.(`closed the circuit of ${cc.user || '?'}@${cc.host || cc.ip}: ${why}`);

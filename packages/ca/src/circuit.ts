@@ -5,7 +5,7 @@
  * once the socket drains), past `maxQueue` the circuit is closed.
  */
 import type { Socket } from 'node:net';
-import { ACCESS_READ, ACCESS_WRITE, CMD, ECA, EPROTO, MAX_NAME, MINOR_VERSION, cString, cStringPayload, encode, nextMessage, type Message } from './wire.js';
+import { ACCESS_READ, ACCESS_WRITE, CMD, DO_REPLY, ECA, EPROTO, MAX_NAME, MINOR_VERSION, cString, cStringPayload, encode, nextMessage, type Message } from './wire.js';
 import { decodeWrite, encodeDbr } from './dbr.js';
 import { DBE, type Pv } from './pv.js';
 import type { PvRegistry } from './pv-registry.js';
@@ -21,6 +21,8 @@ export interface CircuitOptions {
   maxPayload: number;
   /** Most channels one circuit may create. */
   maxChannels: number;
+  /** The server's TCP port (for SEARCH replies over TCP). */
+  port: number;
   /** Told about a closed circuit and why (for the log). */
   onClose?: (c: Circuit, why: string | undefined) => void;
 }
@@ -140,7 +142,10 @@ export class Circuit {
       case CMD.CREATE_CHAN:
         return this.createChannel(m);
       case CMD.READ_NOTIFY:
+      case CMD.READ:
         return this.read(m);
+      case CMD.SEARCH:
+        return this.search(m);
       case CMD.WRITE:
       case CMD.WRITE_NOTIFY:
         return this.write(m);
@@ -188,7 +193,21 @@ export class Circuit {
     const ch = this.channel(m);
     if (!ch) return;
     const e = encodeDbr(ch.pv, m.dataType, m.count);
-    this.send(encode(CMD.READ_NOTIFY, m.dataType, e.count || m.count, e.eca, m.p2, e.data));
+    // the obsolete READ is answered in kind (old clients); READ_NOTIFY carries the status in p1
+    if (m.cmd === CMD.READ) this.send(encode(CMD.READ, m.dataType, e.count || m.count, ch.sid, m.p2, e.data));
+    else this.send(encode(CMD.READ_NOTIFY, m.dataType, e.count || m.count, e.eca, m.p2, e.data));
+  }
+
+  /** SEARCH over TCP (clients with EPICS_CA_NAME_SERVERS): answered as over UDP, NOT_FOUND when asked. */
+  private search(m: Message): void {
+    const name = cString(m.payload);
+    if (name.length <= MAX_NAME && this.o.registry.get(name)) {
+      const minor = Buffer.alloc(8);
+      minor.writeUInt16BE(MINOR_VERSION, 0);
+      this.send(encode(CMD.SEARCH, this.o.port, 0, 0xffffffff, m.p2, minor));
+    } else if (m.dataType === DO_REPLY) {
+      this.send(encode(CMD.NOT_FOUND, m.dataType, m.count, m.p1, m.p2));
+    }
   }
 
   private write(m: Message): void {
