@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { AccessPolicy, CaServer, CMD, DBF, ECA, PvRegistry, Pv, encode, nextMessage, type Message } from '@svkit/ca';
 import { waitFor } from '../helpers/proc.js';
@@ -247,6 +248,39 @@ test('write rights follow the HOST_NAME/CLIENT_NAME lists and are re-sent when t
   assert.ok(d.got.some((m) => m.cmd === CMD.ACCESS_RIGHTS && m.p2 === 1));
   d.send(encode(CMD.WRITE_NOTIFY, 0, 1, 1, 9, Buffer.from('Run\0')));
   assert.equal((await d.next(CMD.WRITE_NOTIFY)).p1, ECA.NOWTACCESS);
+});
+
+test('EPICS_CAS_IGNORE_ADDR_LIST: searches and connections from an ignored address get nothing', async (t) => {
+  const reg = new PvRegistry();
+  reg.add(new Pv('T:x', { type: DBF.LONG, value: 1 }));
+  const server = new CaServer(reg, { port: 0, addrs: ['127.0.0.1'], beacons: [], beaconPeriodMs: 15000, access: new AccessPolicy(), maxQueue: 1 << 20, maxCircuits: 10, ignore: ['127.0.0.2'] });
+  await server.start();
+  t.after(() => server.close());
+  const search = Buffer.concat([encode(CMD.VERSION, 0, 13, 0, 0), encode(CMD.SEARCH, 5, 13, 1, 1, Buffer.from('T:x\0'))]);
+  const bound = async (from: string): Promise<{ u: dgram.Socket; got: () => number }> => {
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((r) => u.bind(0, from, () => r()));
+    let n = 0;
+    u.on('message', () => n++);
+    t.after(() => u.close());
+    return { u, got: () => n };
+  };
+  const ignored = await bound('127.0.0.2');
+  const served = await bound('127.0.0.1');
+  // the ignored search goes first; once two later ones are answered, its answer would have come too
+  ignored.u.send(search, server.port, '127.0.0.1');
+  served.u.send(search, server.port, '127.0.0.1');
+  await waitFor(() => served.got() === 1, 10000, 'first reply');
+  served.u.send(search, server.port, '127.0.0.1');
+  await waitFor(() => served.got() === 2, 10000, 'second reply');
+  assert.equal(ignored.got(), 0);
+  const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+  let data = 0;
+  s.on('data', (d) => (data += d.length));
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('close', r));
+  assert.equal(data, 0);
+  assert.equal(server.circuitCount, 0);
 });
 
 test('a malformed stream closes only its own circuit', async (t) => {

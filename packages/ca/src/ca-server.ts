@@ -25,9 +25,15 @@ export interface ServerOptions {
   maxQueue: number;
   /** Most circuits at once. */
   maxCircuits: number;
-  /** Told about circuits that close with an error. */
+  /** Client addresses whose searches and connections are ignored (EPICS_CAS_IGNORE_ADDR_LIST). */
+  ignore?: string[];
+  /** Told about circuits that close with an error (at most WARN_BURST in a row, then a count each minute). */
   onWarn?: (text: string) => void;
 }
+
+/** Warnings let through before they are only counted (a flood of bad clients must not flood the log). */
+const WARN_BURST = 20;
+const WARN_WINDOW_MS = 60_000;
 
 /** Defaults for the limits. */
 export const DEFAULT_MAX_QUEUE = 4 * 1024 * 1024;
@@ -42,9 +48,28 @@ export class CaServer {
   private readonly beacons: Beacons[] = [];
   private readonly circuits = new Set<Circuit>();
   private unlisten?: () => void;
+  private readonly ignore: Set<string>;
+  private warnWindow = 0;
+  private warnCount = 0;
+  private warnDropped = 0;
   port = 0;
 
-  constructor(private readonly registry: PvRegistry, private readonly o: ServerOptions) {}
+  constructor(private readonly registry: PvRegistry, private readonly o: ServerOptions) {
+    this.ignore = new Set(o.ignore ?? []);
+  }
+
+  /** Passes a warning on, at most WARN_BURST per minute; the rest are counted and reported once. */
+  private warn(text: string): void {
+    const now = Date.now();
+    if (now - this.warnWindow >= WARN_WINDOW_MS) {
+      if (this.warnDropped) this.o.onWarn?.(`${this.warnDropped} more client warnings in the last minute`);
+      this.warnWindow = now;
+      this.warnCount = 0;
+      this.warnDropped = 0;
+    }
+    if (++this.warnCount <= WARN_BURST) this.o.onWarn?.(text);
+    else this.warnDropped++;
+  }
 
   /** Binds every address; throws the errno of the first failure (EADDRINUSE...). */
   async start(): Promise<void> {
@@ -93,8 +118,12 @@ export class CaServer {
   }
 
   private accept(s: net.Socket): void {
+    if (this.ignore.has(peer(s.remoteAddress))) {
+      s.destroy();
+      return;
+    }
     if (this.circuits.size >= this.o.maxCircuits) {
-      this.o.onWarn?.(`refused a client from ${s.remoteAddress}: ${this.o.maxCircuits} circuits already`);
+      this.warn(`refused a client from ${s.remoteAddress}: ${this.o.maxCircuits} circuits already`);
       s.destroy();
       return;
     }
@@ -107,13 +136,14 @@ export class CaServer {
       port: this.port,
       onClose: (cc, why) => {
         this.circuits.delete(cc);
-        if (why) this.o.onWarn?.(`closed the circuit of ${cc.user || '?'}@${cc.host || cc.ip}: ${why}`);
+        if (why) this.warn(`closed the circuit of ${cc.user || '?'}@${cc.host || cc.ip}: ${why}`);
       },
     });
     this.circuits.add(c);
   }
 
   private search(sock: dgram.Socket, m: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.ignore.has(rinfo.address)) return;
     let replies: Buffer[];
     try {
       replies = answerSearch(m, (name) => this.registry.get(name) !== undefined, this.port);
@@ -131,4 +161,9 @@ export class CaServer {
     for (const s of this.udp) try { s.close(); } catch { /* not bound */ }
     for (const c of [...this.circuits]) c.close();
   }
+}
+
+/** An IPv4 peer address without the IPv6-mapped prefix. */
+function peer(a: string | undefined): string {
+  return (a ?? '').replace(/^::ffff:/, '');
 }

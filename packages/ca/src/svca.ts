@@ -21,6 +21,7 @@ interface Opts {
   autoBeacons: boolean;
   beaconPort: number;
   beaconPeriod: number;
+  ignoreAddrs?: string;
   readOnly: boolean;
   writeHosts?: string;
   writeUsers?: string;
@@ -50,6 +51,7 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
       .option('--no-auto-beacons', 'no beacons to the bound interfaces (env EPICS_CAS_AUTO_BEACON_ADDR_LIST=NO)')
       .option('--beacon-port <port>', 'beacon port (env EPICS_CAS_BEACON_PORT)', intArg(1, 65535), Number(env.EPICS_CAS_BEACON_PORT || 5065))
       .option('--beacon-period <s>', 'longest beacon interval in seconds (env EPICS_CAS_BEACON_PERIOD)', intArg(1, 3600), Math.round(Number(env.EPICS_CAS_BEACON_PERIOD || 15)) || 15)
+      .option('--ignore-addrs <addrs>', 'client IPs whose searches and connections are ignored (env EPICS_CAS_IGNORE_ADDR_LIST)', env.EPICS_CAS_IGNORE_ADDR_LIST)
       .option('--read-only', 'refuse every write (env SVCA_READ_ONLY=1)', env.SVCA_READ_ONLY === '1')
       .option('--write-hosts <hosts>', 'only these client host names or IPs may write (env SVCA_WRITE_HOSTS)', env.SVCA_WRITE_HOSTS)
       .option('--write-users <users>', 'only these client user names may write (env SVCA_WRITE_USERS)', env.SVCA_WRITE_USERS)
@@ -70,6 +72,8 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
     if (!/^[A-Za-z0-9_\-:.]{1,100}$/.test(o.prefix)) e.dieUsage(`bad prefix ${o.prefix}`);
     const addrs = splitList(o.interfaces);
     for (const a of addrs) if (!isIPv4(a)) e.dieUsage(`bad interface address ${a} (IPv4 only)`);
+    const ignore = splitList(o.ignoreAddrs ?? '');
+    for (const a of ignore) if (!isIPv4(a)) e.dieUsage(`bad address to ignore ${a} (IPv4 only)`);
     const access = new AccessPolicy({
       readOnly: o.readOnly,
       writeHosts: o.writeHosts !== undefined ? splitList(o.writeHosts) : undefined,
@@ -92,7 +96,7 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
     const pvs = new ServicePvs(registry, { dirs, prefix: o.prefix, intervalMs: o.interval, excludeFromAll: self, onWarn: (t) => e.warn(t) });
     const server = new CaServer(registry, {
       port: o.port, addrs, beacons, beaconPeriodMs: o.beaconPeriod * 1000, access,
-      maxQueue: o.maxQueue, maxCircuits: o.maxClients, onWarn: (t) => e.warn(t),
+      maxQueue: o.maxQueue, maxCircuits: o.maxClients, ignore, onWarn: (t) => e.warn(t),
     });
     try {
       await server.start();
