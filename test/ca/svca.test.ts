@@ -19,7 +19,7 @@ const pidOf = async (dir: string): Promise<number> => Number(/\(pid (\d+)\)/.exe
 
 /** Starts svca on `port` for `scan` and waits until it serves. */
 async function startSvca(port: number, scan: string, extra: string[] = []): Promise<ReturnType<typeof start>> {
-  const p = start(ours('svca'), ['--port', String(port), '-p', 'TST', ...extra, scan]);
+  const p = start(ours('svca'), ['--port', String(port), '-p', 'TST', scan, ...extra]);
   await waitFor(() => p.stderr().includes('serving') || p.child.exitCode !== null, 20000, 'svca start');
   assert.match(p.stderr(), /svca: info: serving TST:MAN:\* on 127\.0\.0\.1 port \d+/);
   return p;
@@ -208,6 +208,23 @@ describe('svca with pyepics', { skip: !havePyepics() }, () => {
     svca = await startSvca(port, scan);
     await waitFor(() => ca.eventsOf(name).slice(before).some((e) => e.event === 'conn' && e.conn === true), 60000, 'reconnect seen');
     await waitFor(() => ca.eventsOf(name).slice(before).some((e) => e.event === 'value'), 20000, 'values again');
+  });
+
+  test('several scan directories (e.g. pmtr\'s job directories beside svscan\'s): the first holding a name wins', async (t) => {
+    const scan2 = join(dir, 'second');
+    mkdirSync(scan2);
+    makeService(scan2, 'e', 'exec sleep 1000');
+    makeService(scan2, 'a', 'exec sleep 1000');
+    const sv2 = start(ours('svscan'), [scan2]);
+    t.after(() => sv2.stop());
+    await waitFor(async () => (await svstat(join(scan2, 'e'))).includes('up (pid') && (await svstat(join(scan2, 'a'))).includes('up (pid'), 20000, 'second scan up');
+    const p2 = await freePort();
+    const s = await startSvca(p2, scan, [scan2]);
+    t.after(() => s.stop());
+    const c = new CaClient(p2);
+    t.after(() => c.stop());
+    assert.equal((await c.ok({ op: 'get', name: 'TST:MAN:e_pid' })).value, await pidOf(join(scan2, 'e')));
+    assert.equal((await c.ok({ op: 'get', name: 'TST:MAN:a_pid' })).value, await pidOf(join(scan, 'a')));
   });
 
   test('read-only mode and write lists by user and host', async () => {
