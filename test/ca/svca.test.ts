@@ -71,7 +71,13 @@ describe('svca with pyepics', { skip: !havePyepics() }, () => {
       assert.ok(time.timestamp > 1.6e9 && time.timestamp < Date.now() / 1000 + 5, `${name} timestamp ${time.timestamp}`);
       const ctrl = await get(name, 'ctrl');
       assert.equal(ctrl.value, value, `${name} CTRL`);
+      const ts = await get(name, 'time_string'); // what catools' caget asks for an enum
+      assert.deepEqual([ts.value, ts.severity], [text, 0], `${name} TIME_STRING`);
+      assert.ok(Math.abs(ts.timestamp - time.timestamp) < 1e-3 || ts.timestamp >= time.timestamp, `${name} TIME_STRING timestamp`);
     }
+    const gr = await get('a_control', 'gr'); // caput reads DBR_GR_ENUM first
+    assert.deepEqual([gr.value, gr.enum_strs], [1, ['Stop', 'Run', 'Reset']]);
+    assert.deepEqual([(await get('a_hb', 'gr')).units], ['s']);
     assert.deepEqual((await get('a_control', 'ctrl')).enum_strs, ['Stop', 'Run', 'Reset']);
     assert.deepEqual((await get('all', 'ctrl')).enum_strs, ['Stop', 'Run', 'Reset']);
     assert.deepEqual((await get('a_status', 'ctrl')).enum_strs, ['down', 'starting', 'up', 'stopping', 'finishing', 'gave up']);
