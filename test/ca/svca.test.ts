@@ -284,6 +284,10 @@ describe('svca command line', () => {
   test('usage errors exit 100; --help exits 0', async () => {
     let r = await run(ours('svca'), ['--port', 'x']);
     assert.equal(r.code, 100);
+    assert.match(r.stderr, /^svca: usage: option '--port <port>' argument 'x' is invalid/);
+    r = await run(ours('svca'), [], { env: { ...process.env, EPICS_CAS_SERVER_PORT: 'abc' } });
+    assert.equal(r.code, 100);
+    assert.match(r.stderr, /^svca: usage: bad port/);
     r = await run(ours('svca'), ['--interfaces', '0.0.0.0', '--port', '0']);
     assert.equal(r.code, 100);
     assert.match(r.stderr, /svca: usage: refusing to listen on 0\.0\.0\.0 with writes open to anyone/);

@@ -1,6 +1,6 @@
 /** svca: a Channel Access server for the services of scan directories (IOC control PVs). */
 import { realpathSync } from 'node:fs';
-import { isIPv4, } from 'node:net';
+import { isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_USAGE, processIo, runMain, type Io } from '@svkit/diag';
@@ -59,7 +59,11 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
       .option('--max-queue <bytes>', 'per-client send queue limit, bytes', intArg(65536, 1 << 30), DEFAULT_MAX_QUEUE)
       .option('--max-clients <n>', 'most clients at once', intArg(1, 100000), DEFAULT_MAX_CIRCUITS)
       .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+      .configureOutput({
+        writeOut: (s) => io.out(s),
+        writeErr: (s) => io.err(s),
+        outputError: (s, write) => write(`svca: usage: ${s.replace(/^error: /, '')}`),
+      });
     if (env.EPICS_CAS_AUTO_BEACON_ADDR_LIST?.toUpperCase() === 'NO') argv = [...argv, '--no-auto-beacons'];
     try {
       program.parse(argv, { from: 'user' });
@@ -69,6 +73,9 @@ export async function main(argv: string[], io: Io = processIo, signal?: AbortSig
     }
     const o = program.opts<Opts>();
     const dirs = program.args.length ? program.args : ['.'];
+    for (const [what, n] of [['port', o.port], ['beacon port', o.beaconPort]] as const) {
+      if (!Number.isInteger(n) || n < 0 || n > 65535) e.dieUsage(`bad ${what} (check EPICS_CAS_SERVER_PORT / EPICS_CAS_BEACON_PORT)`);
+    }
     if (!/^[A-Za-z0-9_\-:.]{1,100}$/.test(o.prefix)) e.dieUsage(`bad prefix ${o.prefix}`);
     const addrs = splitList(o.interfaces);
     for (const a of addrs) if (!isIPv4(a)) e.dieUsage(`bad interface address ${a} (IPv4 only)`);
