@@ -48,4 +48,7 @@ test('svca reads and controls a service under daemontools supervise', { skip: !h
   await run(theirs('svc'), ['-dx', x]);
   await waitFor(async () => (await get('status', 'sts')).severity === 3, 20000, 'INVALID without supervise');
   assert.equal((await get('hb', 'sts')).status, 9);
+  // a write now fails; libca shows the server's ERROR text (as caput does)
+  await ca.ok({ op: 'put', name: 'C:MAN:x_control', value: 'Run', string: true });
+  await waitFor(() => ca.stderr.includes('unable to control x: supervise not running'), 20000, `the ERROR text on the client (stderr: ${ca.stderr.slice(-300)})`);
 });

@@ -279,7 +279,7 @@ export class ServicePvs {
     try {
       writeControl(s.dir, CONTROL_LETTERS[index]!);
     } catch (e) {
-      return { eca: ECA.PUTFAIL, message: `unable to control ${s.name}: ${errnoText(e)}` };
+      return { eca: ECA.PUTFAIL, message: `unable to control ${s.name}: ${controlError(e)}` };
     }
     s.pvs.control.update(index === 0 ? 0 : 1);
     this.soon(s);
@@ -295,7 +295,7 @@ export class ServicePvs {
         s.pvs.control.update(index === 0 ? 0 : 1);
         this.soon(s);
       } catch (e) {
-        failed.push(`${s.name} (${errnoText(e)})`);
+        failed.push(`${s.name} (${controlError(e)})`);
       }
     }
     this.all.update(index === 0 ? 0 : 1);
@@ -329,6 +329,11 @@ export class ServicePvs {
     this.warned.add(key);
     this.o.onWarn?.(text);
   }
+}
+
+/** Why a control write failed, in svc's words. */
+function controlError(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code === 'ENXIO' ? 'supervise not running' : errnoText(e);
 }
 
 function isDir(p: string): boolean {
