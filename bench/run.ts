@@ -5,6 +5,7 @@
  */
 import type { BenchCase, CaseContext } from './bench-case.js';
 import { sidesOf } from './bench-case.js';
+import { caCase } from './cases/ca.js';
 import { controlCase } from './cases/control.js';
 import { consoleCase } from './cases/console.js';
 import { logCase } from './cases/log.js';
@@ -19,7 +20,7 @@ import { renderTable, type Row } from './table.js';
 import { haveC, theirs } from './tools.js';
 
 /** Every case, in run order. */
-export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase];
+export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase];
 
 const USAGE = `usage: npm run bench [-- CASE...]   (BENCH_QUICK=1 for a smoke run)
 cases: ${CASES.map((c) => [c.name, ...c.aliases].join('|')).join(', ')}`;
