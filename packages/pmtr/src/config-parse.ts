@@ -65,7 +65,7 @@ export function parseConfig(text: string): ParseResult {
   const errors: LineError[] = [];
   const warnings: LineError[] = [];
   const toks = tokenize(text, errors);
-  const lastLine = text.split('\n').length;
+  const lastLine = toks.length ? toks[toks.length - 1]!.line : 1;
   const config: Config = { jobs: [], reports: [], listens: [] };
   let p = 0;
   const err = (line: number, message: string): void => void errors.push({ line, message });
