@@ -1,0 +1,173 @@
+/** pmtr running jobs: exactly as configured (checked in /proc), restart rules, stopping, shutdown. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alive, waitFor } from '../helpers/proc.js';
+import { groupMembers, linesOf, procNice, procStatus, startPmtr, statField } from '../helpers/pmtr.js';
+
+test('a job runs exactly as configured: user, groups, nice, cpus, limits, env, cwd, stdin/stdout/stderr, no Node in between', async (t) => {
+  const conf = `
+job {
+  name exact
+  cmd /bin/sleep 1000
+  dir @DIR@/work
+  in in.txt
+  out out.txt
+  err @DIR@/err.txt
+  env FOO=bar
+  env FOO=baz
+  env EMPTY=
+  user nobody
+  nice 7
+  cpu 0x1
+  ulimit -n 123
+  ulimit {
+    -c unlimited
+    RLIMIT_NPROC 77
+  }
+}
+`;
+  const r = startPmtr(t, conf, {
+    env: { PMTR_TEST_INHERITED: 'yes' },
+    before: (dir) => {
+      mkdirSync(join(dir, 'work'));
+      writeFileSync(join(dir, 'work/in.txt'), 'input\n');
+    },
+  });
+  const pid = await r.pid('exact', 30000);
+  await waitFor(() => procStatus(pid, 'Name') === 'sleep', 10000, 'the job exec\'ed');
+  assert.equal(procStatus(pid, 'PPid'), String(r.proc.child.pid), 'pmtr itself is the parent');
+  assert.equal(procStatus(pid, 'Uid').split(/\s+/)[0], '65534');
+  assert.equal(procStatus(pid, 'Gid').split(/\s+/)[0], '65534');
+  assert.equal(procStatus(pid, 'Groups'), '65534');
+  assert.equal(procStatus(pid, 'Cpus_allowed_list'), '0');
+  assert.equal(procNice(pid), 7);
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  assert.match(limits, /Max open files\s+123\s+123\s/);
+  assert.match(limits, /Max core file size\s+unlimited\s+unlimited\s/);
+  assert.match(limits, /Max processes\s+77\s+77\s/);
+  const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  assert.ok(env.includes('FOO=baz') && !env.includes('FOO=bar'), 'the last env wins');
+  assert.ok(env.includes('EMPTY='));
+  assert.ok(env.includes('PMTR_TEST_INHERITED=yes'), 'on top of pmtr\'s environment');
+  assert.equal(readlinkSync(`/proc/${pid}/cwd`), join(r.dir, 'work'));
+  assert.equal(readlinkSync(`/proc/${pid}/fd/0`), join(r.dir, 'work/in.txt'));
+  assert.equal(readlinkSync(`/proc/${pid}/fd/1`), join(r.dir, 'work/out.txt'));
+  assert.equal(readlinkSync(`/proc/${pid}/fd/2`), join(r.dir, 'err.txt'));
+  assert.equal(statSync(join(r.dir, 'work/out.txt')).uid, 65534, 'a new out file belongs to the job\'s user');
+  assert.equal(procStatus(pid, 'NSpid'), String(pid));
+  // its own session and process group, so a stop reaches everything it started
+  assert.equal(statField(pid, 5), String(pid), 'process group');
+  assert.equal(statField(pid, 6), String(pid), 'session');
+});
+
+test('output goes to stderr as NAME[PID]: line without a syslog socket; start problems are logged and retried', async (t) => {
+  const r = startPmtr(t, `
+job {
+  name talk
+  cmd /bin/sh -c "echo hello out; echo hello err >&2; exec /bin/sleep 1000"
+}
+job {
+  name nodir
+  cmd /bin/true
+  dir /nonexistent
+}
+job {
+  name nouser
+  cmd /bin/true
+  user nosuchuserxyz
+}
+job {
+  name nopath
+  cmd sleep 5
+}
+job {
+  name badout
+  cmd /bin/true
+  out /nonexistent/x.out
+}
+`);
+  const pid = await r.pid('talk');
+  await r.waitLog(new RegExp(`^talk\\[${pid}\\]: hello out$`, 'm'));
+  await r.waitLog(new RegExp(`^talk\\[${pid}\\]: hello err$`, 'm'));
+  await r.waitLog(/^pmtr: warning: job nodir: can't chdir \/nonexistent: file does not exist$/m);
+  await r.waitLog(/^pmtr: warning: job nouser: unknown user: nosuchuserxyz$/m);
+  await r.waitLog(/^pmtr: warning: job nopath: can't exec sleep: file does not exist$/m);
+  await r.waitLog(/^pmtr: warning: job badout: can't open\/dup \/nonexistent\/x.out: file does not exist$/m);
+  // each is tried again on the 10 s cycle, the other jobs untouched
+  await r.waitLog(/(job nouser: unknown user[^]*){2}/, 30000);
+  assert.equal(r.pidNow('talk'), pid);
+});
+
+test('restarts: a quick exit restarts 10 s after it; once and exit 33 never restart', async (t) => {
+  const r = startPmtr(t, `
+job {
+  name quick
+  cmd /bin/sh -c "date +%s.%N >> @DIR@/quick.txt"
+}
+job {
+  name oneshot
+  cmd /bin/sh -c "echo x >> @DIR@/once.txt; exit 3"
+  once
+}
+job {
+  name norestart
+  cmd /bin/sh -c "echo x >> @DIR@/33.txt; exit 33"
+}
+`);
+  await waitFor(() => linesOf(join(r.dir, 'quick.txt')).length >= 2, 40000, 'quick restarted');
+  const [a, b] = linesOf(join(r.dir, 'quick.txt')).map(Number) as [number, number];
+  assert.ok(b - a >= 9.9, `restarted ${b - a} s after the first run`);
+  await r.waitLog(/job oneshot \[\d+\] exited after 0 sec: exit status 3/);
+  await r.waitLog(/job norestart \[\d+\] exited after 0 sec: exit status 33/);
+  assert.equal(linesOf(join(r.dir, 'once.txt')).length, 1);
+  assert.equal(linesOf(join(r.dir, '33.txt')).length, 1);
+});
+
+test('wait: later jobs start only after the wait job exits', async (t) => {
+  const r = startPmtr(t, `
+job {
+  name setup
+  cmd /bin/sh -c "while [ ! -e @DIR@/go ]; do /bin/sleep 0.05; done"
+  wait
+  once
+}
+job {
+  name later
+  cmd /bin/sleep 1000
+}
+`);
+  await r.waitLog(/pausing for job setup to finish/);
+  await r.pid('setup');
+  assert.equal(r.pidNow('later'), 0);
+  writeFileSync(join(r.dir, 'go'), '');
+  await r.waitLog(/job setup finished/);
+  await r.pid('later');
+});
+
+test('stop: TERM to the job\'s process group, KILL after the grace time; pmtr exits when every job is gone', async (t) => {
+  const r = startPmtr(t, `
+job {
+  name shell
+  cmd /bin/sh -c "/bin/sleep 1000 & exec /bin/sleep 1001"
+}
+job {
+  name stubborn
+  cmd /bin/sh -c "trap '' TERM; echo ready; while :; do /bin/sleep 0.1; done"
+}
+`);
+  const shell = await r.pid('shell');
+  const stubborn = await r.pid('stubborn');
+  await r.waitLog(/stubborn\[\d+\]: ready/);
+  await waitFor(() => groupMembers(shell).length === 2, 10000, 'the shell job\'s two processes');
+  const before = [...groupMembers(shell), stubborn];
+  r.proc.child.kill('SIGTERM');
+  const code = await new Promise<number | null>((res) => r.proc.child.once('exit', (c) => res(c)));
+  assert.equal(code, 0);
+  for (const p of before) assert.equal(alive(p), false, `pid ${p} is gone`);
+  assert.match(r.proc.stderr(), /pmtr: exiting on signal 15/);
+  assert.match(r.proc.stderr(), /still running 2000 ms after the down signal: sending KILL/);
+  assert.match(r.proc.stderr(), new RegExp(`job stubborn \\[${stubborn}\\] exited after \\d+ sec: signal 9`));
+});
+
