@@ -1,0 +1,73 @@
+/** pmtr's jobs as service directories (svstat, svc, svok), and hot reload. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alive, ours, run, waitFor } from '../helpers/proc.js';
+import { procNice, startPmtr } from '../helpers/pmtr.js';
+
+const job = (name: string, extra = '', cmd = '/bin/sleep 1000'): string => `job {\n  name ${name}\n  cmd ${cmd}\n${extra}}\n`;
+
+test('jobs are service directories: svstat, svstat --json, svc -d (a temporary disable), svc -u, svok', async (t) => {
+  const r = startPmtr(t, job('web') + job('idle', '  disable\n'));
+  const pid = await r.pid('web');
+  const web = join(r.state, 'web');
+  const st = await run(ours('svstat'), [web, join(r.state, 'idle')]);
+  assert.match(st.stdout, new RegExp(`^${web}: up \\(pid ${pid}\\) \\d+ seconds$`, 'm'));
+  assert.match(st.stdout, /idle: down \d+ seconds$/m);
+  const js = JSON.parse((await run(ours('svstat'), ['--json', web])).stdout);
+  assert.equal((Array.isArray(js) ? js[0] : js).pid, pid);
+  assert.equal((await run(ours('svok'), [web])).code, 0);
+  assert.equal((await run(ours('svc'), ['-d', web])).code, 0);
+  await waitFor(() => !alive(pid), 10000, 'web stopped');
+  await r.waitLog(new RegExp(`job web \\[${pid}\\] exited after \\d+ sec: signal 15`));
+  assert.equal(r.pidNow('web'), 0);
+  assert.equal((await run(ours('svc'), ['-u', web])).code, 0);
+  const again = await r.pid('web', 20000);
+  assert.notEqual(again, pid);
+  assert.equal((await run(ours('svc'), ['-u', join(r.state, 'idle')])).code, 0);
+  await r.pid('idle', 20000);
+});
+
+test('reload on save: new jobs start, removed stop, changed restart (nice and depends included), unchanged keep their pid; a bad config changes nothing', async (t) => {
+  const dep = (dir: string): string => join(dir, 'dep.txt');
+  const conf1 = job('keep') + job('change', '  nice 1\n') + job('gone') + job('deps', '  depends {\n    dep.txt\n  }\n  dir @DIR@\n');
+  const r = startPmtr(t, conf1, { before: (dir) => writeFileSync(dep(dir), 'one') });
+  const keep = await r.pid('keep');
+  const change = await r.pid('change');
+  const gone = await r.pid('gone');
+  const deps = await r.pid('deps');
+  assert.equal(procNice(change), 1);
+  // in place: add, remove, change nice
+  r.write(job('keep') + job('change', '  nice 3\n') + job('deps', '  depends {\n    dep.txt\n  }\n  dir @DIR@\n') + job('added'));
+  await r.pid('added');
+  await waitFor(() => !alive(gone), 10000, 'removed job stopped');
+  await waitFor(() => !existsSync(join(r.state, 'gone')), 10000, 'its directory removed');
+  await r.waitLog(new RegExp(`sending SIGTERM to job gone\\(deleted\\) \\[${gone}\\]`));
+  await r.waitLog(new RegExp(`sending SIGTERM to job change \\[${change}\\]`));
+  // a config with errors: logged with file and line, nothing changes
+  r.write(`${job('keep')}job {\n  name broken\n  nice 99\n}\n`);
+  await r.waitLog(/pmtr: warning: .*pmtr\.conf line 7: nice out of range -20 to 19/);
+  await r.waitLog(/FAILED to parse .*: using the previous job config/);
+  assert.ok(r.pidNow('added') > 0 && r.pidNow('deps') === deps && r.pidNow('keep') === keep);
+  // an editor's save (write and rename), with the dependency's content changed
+  writeFileSync(dep(r.dir), 'two');
+  r.rename(job('keep') + job('change', '  nice 3\n') + job('deps', '  depends {\n    dep.txt\n  }\n  dir @DIR@\n') + job('added') + job('renamed'));
+  await r.pid('renamed');
+  // the changed jobs lived < 10 s: they come back 10 s after their exit, with the new definition
+  const change2 = await waitFor(() => { const p = r.pidNow('change'); return p !== change && p; }, 30000, 'change restarted');
+  assert.equal(procNice(change2), 3);
+  await waitFor(() => { const p = r.pidNow('deps'); return p !== deps && p; }, 30000, 'deps restarted');
+  assert.equal(r.pidNow('keep'), keep, 'an unchanged job keeps its process');
+  // SIGHUP reloads too; a comment-only change is no change
+  r.write(`# only a comment\n${job('keep')}`);
+  r.proc.child.kill('SIGHUP');
+  await waitFor(() => r.pidNow('added') === 0 && r.pidNow('renamed') === 0, 20000, 'jobs removed');
+  assert.equal(r.pidNow('keep'), keep);
+  // SIGHUP with no change at all: a rescan, nothing else
+  const rescans = (): number => r.proc.stderr().split('rescanning job configuration').length;
+  const n = rescans();
+  r.proc.child.kill('SIGHUP');
+  await waitFor(() => rescans() > n, 10000, 'a rescan after SIGHUP');
+  assert.equal(r.pidNow('keep'), keep);
+});
