@@ -25,7 +25,7 @@ export interface PmtrRun {
 export function startPmtr(
   t: { after(fn: () => Promise<void> | void): void },
   text: string,
-  o: { args?: string[]; env?: NodeJS.ProcessEnv; before?: (dir: string) => void } = {},
+  o: { args?: string[]; env?: NodeJS.ProcessEnv; before?: (dir: string) => void; syslog?: string } = {},
 ): PmtrRun {
   const { dir, cleanup } = tempDir('svkit-pmtr-');
   o.before?.(dir);
@@ -34,7 +34,7 @@ export function startPmtr(
   const conf = join(dir, 'pmtr.conf');
   const state = join(dir, 'state');
   writeFileSync(conf, text.replaceAll('@DIR@', dir));
-  const proc = start(ours('pmtr'), ['-F', '-c', conf, '--state-dir', state, '--syslog', join(dir, 'no-syslog'), '--grace', '2', ...extraArgs], { cwd: dir, env: { ...process.env, ...env } });
+  const proc = start(ours('pmtr'), ['-F', '-c', conf, '--state-dir', state, '--syslog', o.syslog ?? join(dir, 'no-syslog'), '--grace', '2', ...extraArgs], { cwd: dir, env: { ...process.env, ...env } });
   const seen = new Set<number>();
   const pidNow = (name: string): number => {
     try {

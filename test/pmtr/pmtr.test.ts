@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, waitFor } from '../helpers/proc.js';
-import { groupMembers, linesOf, procNice, procStatus, startPmtr, statField } from '../helpers/pmtr.js';
+import { alive, haveTool, ours, start, tempDir, waitFor } from '../helpers/proc.js';
+import { allPids, groupMembers, linesOf, procNice, procStatus, startPmtr, statField } from '../helpers/pmtr.js';
 
 test('a job runs exactly as configured: user, groups, nice, cpus, limits, env, cwd, stdin/stdout/stderr, no Node in between', async (t) => {
   const conf = `
@@ -171,3 +171,25 @@ job {
   assert.match(r.proc.stderr(), new RegExp(`job stubborn \\[${stubborn}\\] exited after \\d+ sec: signal 9`));
 });
 
+
+test('PID 1 in a new pid namespace: stays in the foreground without -F, reaps orphans, stops on SIGTERM', async (t) => {
+  if (!haveTool('/usr/bin/unshare', 'util-linux')) return;
+  const { dir, cleanup } = tempDir('svkit-pmtr-');
+  const conf = join(dir, 'pmtr.conf');
+  writeFileSync(conf, `job {\n  name orphaner\n  cmd /bin/sh -c "/bin/sleep 1 & exit 0"\n}\njob {\n  name steady\n  cmd /bin/sleep 1000\n}\n`);
+  const p = start('/usr/bin/unshare', ['--pid', '--fork', '--mount-proc', ours('pmtr'), '-c', conf, '--state-dir', join(dir, 'state'), '--syslog', join(dir, 'none')]);
+  t.after(async () => {
+    await p.stop('SIGKILL');
+    cleanup();
+  });
+  const pmtr = await waitFor(() => allPids().find((q) => statField(q, 4) === String(p.child.pid)), 10000, 'pmtr inside the namespace');
+  await waitFor(() => /started job steady/.test(p.stderr()), 15000, 'steady started');
+  assert.equal(procStatus(pmtr, 'NSpid').split(/\s+/)[1], '1', 'pmtr is PID 1 of its namespace');
+  // the job's shell exits at once: its sleep is reparented to pmtr, which must reap it
+  const orphan = await waitFor(() => allPids().find((q) => statField(q, 4) === String(pmtr) && procStatus(q, 'Name') === 'sleep' && readFileSync(`/proc/${q}/cmdline`, 'utf8') === '/bin/sleep\u00001\u0000'), 15000, 'an orphan under pmtr');
+  await waitFor(() => statField(orphan, 3) === undefined, 15000, `orphan ${orphan} reaped (state ${statField(orphan, 3)})`);
+  process.kill(pmtr, 'SIGTERM');
+  const code = await new Promise<number | null>((res) => (p.child.exitCode !== null ? res(p.child.exitCode) : p.child.once('exit', (c) => res(c))));
+  assert.equal(code, 0);
+  assert.match(p.stderr(), /pmtr: exiting on signal 15/);
+});
