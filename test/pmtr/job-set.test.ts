@@ -1,7 +1,7 @@
 /** pmtr's jobs as service directories (svstat, svc, svok), and hot reload. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ours, run, waitFor } from '../helpers/proc.js';
 import { procNice, startPmtr } from '../helpers/pmtr.js';
@@ -70,4 +70,22 @@ test('reload on save: new jobs start, removed stop, changed restart (nice and de
   r.proc.child.kill('SIGHUP');
   await waitFor(() => rescans() > n, 10000, 'a rescan after SIGHUP');
   assert.equal(r.pidNow('keep'), keep);
+});
+
+test('log DIR: the job\'s output goes to a multilog directory (tai64n stamps) through a pipe that outlives job restarts; the logger is STATE/NAME/log', async (t) => {
+  const r = startPmtr(t, `job {\n  name chatty\n  cmd /bin/sh -c "echo line one; echo to stderr >&2; exec /bin/sleep 1000"\n  log @DIR@/logs\n}\n`);
+  const pid = await r.pid('chatty');
+  const current = join(r.dir, 'logs', 'current');
+  await waitFor(() => existsSync(current) && /to stderr/.test(readFileSync(current, 'utf8')), 15000, 'lines in logs/current');
+  assert.match(readFileSync(current, 'utf8'), /^@[0-9a-f]{24} line one\n@[0-9a-f]{24} to stderr\n$/);
+  const st = await run(ours('svstat'), [join(r.state, 'chatty', 'log')]);
+  assert.match(st.stdout, /log: up \(pid \d+\)/);
+  assert.doesNotMatch(r.proc.stderr(), /line one/);
+  // a restart of the job writes into the same logger
+  assert.equal((await run(ours('svc'), ['-t', join(r.state, 'chatty')])).code, 0);
+  await waitFor(() => readFileSync(current, 'utf8').split('line one').length === 3, 30000, 'a second run logged');
+  assert.notEqual(r.pidNow('chatty'), pid);
+  r.proc.child.kill('SIGTERM');
+  const code = await new Promise<number | null>((res) => r.proc.child.once('exit', (c) => res(c)));
+  assert.equal(code, 0);
 });

@@ -1,9 +1,9 @@
 /** pmtr running jobs: exactly as configured (checked in /proc), restart rules, stopping, shutdown. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, haveTool, ours, start, tempDir, waitFor } from '../helpers/proc.js';
+import { alive, haveTool, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
 import { allPids, groupMembers, linesOf, procNice, procStatus, startPmtr, statField } from '../helpers/pmtr.js';
 
 test('a job runs exactly as configured: user, groups, nice, cpus, limits, env, cwd, stdin/stdout/stderr, no Node in between', async (t) => {
@@ -192,4 +192,25 @@ test('PID 1 in a new pid namespace: stays in the foreground without -F, reaps or
   const code = await new Promise<number | null>((res) => (p.child.exitCode !== null ? res(p.child.exitCode) : p.child.once('exit', (c) => res(c))));
   assert.equal(code, 0);
   assert.match(p.stderr(), /pmtr: exiting on signal 15/);
+});
+
+test('without -F pmtr goes to the background (exit 0 at once); -p writes the daemon\'s pid and the file goes at exit', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-pmtr-');
+  const conf = join(dir, 'pmtr.conf');
+  const pidfile = join(dir, 'pmtr.pid');
+  writeFileSync(conf, 'job {\n  name bg\n  cmd /bin/sleep 1000\n}\n');
+  let daemon = 0;
+  t.after(() => {
+    if (daemon && alive(daemon)) process.kill(daemon, 'SIGKILL');
+    cleanup();
+  });
+  const r = await run(ours('pmtr'), ['-c', conf, '-p', pidfile, '--state-dir', join(dir, 'state'), '--syslog', join(dir, 'none')]);
+  assert.equal(r.code, 0, r.stderr);
+  daemon = await waitFor(() => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')), 15000, 'the pidfile');
+  assert.equal(statSync(pidfile).mode & 0o777, 0o644);
+  assert.equal(statField(daemon, 6), String(daemon), 'the daemon leads its own session');
+  const job = await waitFor(() => { try { return readFileSync(join(dir, 'state/bg/supervise/status')).readUInt32LE(12); } catch { return 0; } }, 15000, 'the job');
+  process.kill(daemon, 'SIGTERM');
+  await waitFor(() => !alive(daemon) && !alive(job), 15000, 'daemon and job gone');
+  await waitFor(() => !existsSync(pidfile), 5000, 'pidfile removed');
 });

@@ -24,6 +24,8 @@ export interface Job {
   out?: string;
   err?: string;
   in?: string;
+  /** svkit's addition: stdout/stderr (where not `out`/`err` files) go to multilog with this directory. */
+  log?: string;
   /** VAR=VALUE, applied in order on top of pmtr's environment. */
   env: string[];
   user?: string;
@@ -172,7 +174,7 @@ export function parseConfig(text: string): ParseResult {
       }
       body++;
       p++;
-      const once = ['name', 'dir', 'out', 'err', 'in', 'cmd'];
+      const once = ['name', 'dir', 'out', 'err', 'in', 'cmd', 'log'];
       if (once.includes(t.text)) {
         if (seen.has(t.text)) err(t.line, `${t.text} respecified (first at line ${seen.get(t.text)})`);
         else seen.set(t.text, t.line);
@@ -204,7 +206,7 @@ export function parseConfig(text: string): ParseResult {
           job.cmd = argv;
           break;
         }
-        case 'dir': case 'out': case 'err': case 'in': case 'user': {
+        case 'dir': case 'out': case 'err': case 'in': case 'user': case 'log': {
           const v = value(t);
           if (!v) break;
           if (t.text === 'user' && v.text.length > MAX_USER) err(v.line, 'user name too long');

@@ -9,6 +9,7 @@
 export const KEYWORDS = new Set([
   'job', 'name', 'user', 'cmd', 'env', 'dir', 'out', 'err', 'in', 'order', 'disable', 'wait', 'once',
   '{', '}', 'listen', 'on', 'report', 'to', 'bounce', 'every', 'depends', 'ulimit', 'nice', 'cpu',
+  'log', // svkit's addition: a multilog directory for the job's output
 ]);
 /** Keywords wherever they stand (pmtr's position rule exempts them). */
 const ANYWHERE = new Set(['{', 'on', 'to', 'every']);

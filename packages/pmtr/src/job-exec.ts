@@ -63,6 +63,8 @@ export interface ExecContext {
   base: string;
   /** Returns the write end of a fresh pipe whose read end goes to the log (closed by the caller after the spawn). */
   logPipe: () => number;
+  /** With `log DIR`: the write end of the pipe to the job's multilog (kept open across starts). */
+  logFd?: number;
 }
 
 /** Builds the spec for one start of `job`; throws JobStartError (pmtr's message) when it cannot start. */
@@ -89,7 +91,7 @@ export function jobExecSpec(job: Job, ctx: ExecContext): ExecSpec {
     const out = job.out ?? SYSLOG;
     const err = job.err ?? SYSLOG;
     let pipe: number | undefined;
-    const logFd = (): number => (pipe ??= push(closeAfter, ctx.logPipe()));
+    const logFd = (): number => ctx.logFd ?? (pipe ??= push(closeAfter, ctx.logPipe()));
     stdio[1] = out === SYSLOG ? logFd() : push(closeAfter, openStdio(out, cwd, true, creds));
     stdio[2] = err === SYSLOG ? logFd() : err === out ? stdio[1] : push(closeAfter, openStdio(err, cwd, true, creds));
   } catch (e) {

@@ -10,7 +10,9 @@ import { constants as osConstants } from 'node:os';
 import { createHash } from 'node:crypto';
 import { errnoText, type Io } from '@svkit/diag';
 import { readBounded } from '@svkit/protocol/safe-read';
-import { DOWN } from '@svkit/protocol/layout';
+import { DOWN, LOG } from '@svkit/protocol/layout';
+import { closeQuiet, O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { fileURLToPath } from 'node:url';
 import { Supervisor } from '@svkit/supervise/supervisor';
 import type { ExitHow } from '@svkit/supervise/supervisor-table';
 import type { Config, Job } from './config-parse.js';
@@ -22,6 +24,11 @@ import type { PmtrLog } from './pmtr-log.js';
 export const RESTART_DELAY_MS = 10000;
 /** Exit status that means "never restart" (pmtr's PMTR_NO_RESTART). */
 export const NO_RESTART = 33;
+/** Our multilog, run for jobs with `log DIR`. */
+export const MULTILOG = fileURLToPath(new URL('../../../bin/multilog', import.meta.url));
+/** After its job is gone, a logger still running this long after its input closed gets TERM. */
+export const LOGGER_TERM_MS = 3000;
+
 /** Largest dependency file read. */
 export const DEPENDS_CAP = 10 * 1024 * 1024;
 
@@ -42,6 +49,9 @@ interface Running {
   startedAt: number;
   output?: JobOutput;
   bounceTimer?: NodeJS.Timeout;
+  /** With `log DIR`: the job's multilog (service directory STATE/NAME/log) and the pipe to it. */
+  logger?: Supervisor;
+  logPipe?: [number, number];
   /** Resolves on the next exit (for `wait`). */
   exitWaiters: (() => void)[];
   removed: boolean;
@@ -171,6 +181,7 @@ export class JobSet {
       exec: () => {
         const spec = jobExecSpec(r.job, {
           base: this.opts.base,
+          logFd: r.logPipe && r.logPipe[1] >= 0 ? r.logPipe[1] : undefined,
           logPipe: () => {
             r.output = new JobOutput(r.job.name, this.opts.log);
             return r.output.writeFd;
@@ -185,6 +196,7 @@ export class JobSet {
       onClose: () => this.onClose(r),
     });
     this.jobs.set(job.name, r);
+    if (job.log !== undefined) this.addLogger(r);
     try {
       r.sv.open();
     } catch (e) {
@@ -195,6 +207,67 @@ export class JobSet {
     return r;
   }
 
+  /** STATE/NAME/log: our multilog `t DIR` reading the job's output through a pipe that outlives restarts of either side. */
+  private addLogger(r: Running): void {
+    const dir = join(r.dir, LOG);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      r.logPipe = pipe2(O_CLOEXEC);
+    } catch (e) {
+      this.opts.log.warn(`job ${r.job.name}: unable to set up its log: ${errnoText(e)}`);
+      return;
+    }
+    const pipeRead = r.logPipe[0];
+    const logger: Supervisor = new Supervisor({
+      dir,
+      prog: 'pmtr',
+      io: this.opts.io,
+      settings: { setsid: true, timeoutKill: this.opts.graceMs, downSignal: 'SIGTERM', hasFinish: false, maxQuickDeaths: 0, notificationFd: undefined },
+      exec: () => ({
+        file: process.execPath,
+        args: [MULTILOG, 't', resolve(jobCwd(r.job, this.opts.base), r.job.log ?? 'log')],
+        argv0: 'multilog',
+        cwd: this.opts.base,
+        stdio: [pipeRead, 'inherit', 'inherit'],
+        credentials: null,
+      }),
+      restartAt: (lastStart, lastExit) => (lastExit - lastStart < 1000 ? lastExit + 1000 : Date.now()),
+      onStartFailed: (e) => this.opts.log.warn(`job ${r.job.name}: unable to start its logger: ${errnoText(e)}`),
+      onClose: () => {
+        if (r.logger === logger) r.logger = undefined;
+        this.closeLogPipe(r);
+        if (r.sv.isClosed) this.dropJob(r);
+        this.checkIdle();
+      },
+    });
+    try {
+      logger.open();
+      r.logger = logger;
+    } catch (e) {
+      this.opts.log.warn(`job ${r.job.name}: unable to supervise ${dir}: ${errnoText(e)}`);
+      this.closeLogPipe(r);
+    }
+  }
+
+  private closeLogPipe(r: Running): void {
+    if (!r.logPipe) return;
+    closeQuiet(r.logPipe[0]);
+    closeQuiet(r.logPipe[1]);
+    r.logPipe = undefined;
+  }
+
+  /** The job is gone: its logger reads to the end of the pipe and leaves (TERM if it lingers). */
+  private retireLogger(r: Running): void {
+    const logger = r.logger;
+    if (r.logPipe) {
+      closeQuiet(r.logPipe[1]);
+      r.logPipe[1] = -1;
+    }
+    if (!logger) return;
+    logger.dispatch('retire');
+    setTimeout(() => logger.dispatch('d'), LOGGER_TERM_MS).unref();
+  }
+
   private setDownFile(r: Running): void {
     const down = join(r.dir, DOWN);
     if (this.enabled(r)) rmSync(down, { force: true });
@@ -203,7 +276,13 @@ export class JobSet {
 
   /** A changed job: the new definition from its next start; running now: stopped and restarted. */
   private change(r: Running, job: Job, key: string, depsOk: boolean): void {
+    const oldLog = r.job.log;
     r.job = job;
+    if (job.log !== oldLog) {
+      if (job.log === undefined) this.retireLogger(r);
+      else if (r.logger && r.logPipe && r.logPipe[1] >= 0) r.logger.dispatch('restart');
+      else if (!r.logger) this.addLogger(r);
+    }
     r.key = key;
     r.depsOk = depsOk;
     try {
@@ -267,6 +346,13 @@ export class JobSet {
 
   private onClose(r: Running): void {
     if (r.bounceTimer) clearTimeout(r.bounceTimer);
+    this.retireLogger(r);
+    if (!r.logger) this.dropJob(r);
+    this.checkIdle();
+  }
+
+  /** The job and its logger are gone: its directory goes if it was removed, and a new job of the same name may start. */
+  private dropJob(r: Running): void {
     if (this.jobs.get(r.job.name) === r) this.jobs.delete(r.job.name);
     if (this.dying.get(r.job.name) === r) this.dying.delete(r.job.name);
     if (r.removed) {
@@ -275,7 +361,6 @@ export class JobSet {
       } catch { /* leave it */ }
     }
     for (const w of r.exitWaiters.splice(0)) w();
-    this.checkIdle();
   }
 
   /** Stops every job (TERM to its process group, KILL after the grace time); onIdle when all are gone. */
