@@ -37,5 +37,5 @@ test('report datagrams in pmtr\'s format; disable/enable datagrams; bad ones log
   await r.waitLog(/enabling idle/);
   await waitFor(() => !alive(web), 10000, 'web stopped');
   await r.pid('idle');
-  assert.equal(r.pidNow('web'), 0);
+  await waitFor(() => r.pidNow('web') === 0, 10000, 'web down in its status');
 });
