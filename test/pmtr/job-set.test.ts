@@ -1,7 +1,7 @@
 /** pmtr's jobs as service directories (svstat, svc, svok), and hot reload. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ours, run, waitFor } from '../helpers/proc.js';
 import { procNice, startPmtr } from '../helpers/pmtr.js';
@@ -88,4 +88,19 @@ test('log DIR: the job\'s output goes to a multilog directory (tai64n stamps) th
   r.proc.child.kill('SIGTERM');
   const code = await new Promise<number | null>((res) => r.proc.child.once('exit', (c) => res(c)));
   assert.equal(code, 0);
+});
+
+test('a deleted config changes nothing and is picked up again when re-created; a missing dependency keeps its job down until the file appears', async (t) => {
+  const r = startPmtr(t, job('first') + job('needy', '  dir @DIR@\n  depends {\n    later.txt\n  }\n'));
+  const first = await r.pid('first');
+  await r.waitLog(/job needy: can't open dependency later\.txt: file does not exist/);
+  assert.ok(existsSync(join(r.state, 'needy', 'down')), 'the job waits, down');
+  writeFileSync(join(r.dir, 'later.txt'), 'here');
+  await r.pid('needy');
+  rmSync(r.conf);
+  await r.waitLog(/unable to read .*pmtr\.conf: file does not exist: using the previous job config/);
+  assert.equal(r.pidNow('first'), first);
+  r.write(job('second'));
+  await r.pid('second');
+  await waitFor(() => !alive(first), 10000, 'first stopped');
 });

@@ -214,3 +214,12 @@ test('without -F pmtr goes to the background (exit 0 at once); -p writes the dae
   await waitFor(() => !alive(daemon) && !alive(job), 15000, 'daemon and job gone');
   await waitFor(() => !existsSync(pidfile), 5000, 'pidfile removed');
 });
+
+test('bounce every: the job is stopped after that long and started again (10 s after a run under 10 s)', async (t) => {
+  const r = startPmtr(t, 'job {\n  name b\n  cmd /bin/sleep 1000\n  bounce every 1s\n}\n');
+  const first = await r.pid('b');
+  await r.waitLog(new RegExp(`sending SIGTERM to job b \\[${first}\\]`));
+  await r.waitLog(new RegExp(`job b \\[${first}\\] exited after \\d+ sec: signal 15`));
+  const second = await waitFor(() => { const p = r.pidNow('b'); return p !== first && p; }, 30000, 'b started again');
+  assert.ok(second > 0);
+});

@@ -109,6 +109,16 @@ export class JobSet {
     return [...this.jobs.values()].map((r) => ({ name: r.job.name, pid: r.pid, enabled: r.sv.want === 'u', startedAt: r.startedAt, argv0: r.job.cmd[0]! }));
   }
 
+  /** Dependency files (absolute) of jobs kept down because one was missing at the last reload. */
+  missingDependencies(): string[] {
+    const out: string[] = [];
+    for (const r of this.jobs.values()) {
+      if (r.depsOk) continue;
+      for (const d of r.job.depends) out.push(resolve(jobCwd(r.job, this.opts.base), d));
+    }
+    return out;
+  }
+
   /**
    * UDP enable/disable (as `svc -u` / `svc -d`: temporary, a reload that leaves the job unchanged
    * keeps it); false for an unknown job.

@@ -6,8 +6,9 @@
  * `-t` checks the file: every error with its line, exit 100 when there is one.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { errnoText, EXIT_USAGE, processIo, runMain, type Io } from '@svkit/diag';
@@ -22,6 +23,8 @@ import { UdpControl } from './udp-control.js';
 export const DEFAULT_CONFIG = '/etc/pmtr.conf';
 /** Default state directory (one service directory per job). */
 export const DEFAULT_STATE_DIR = '/run/pmtr';
+/** How often a missing dependency file is looked for (besides its watch). */
+const DEPENDS_CHECK_MS = 5000;
 /** A burst of file events makes one reload. */
 const SETTLE_MS = 50;
 
@@ -34,6 +37,18 @@ interface Options {
   stateDir: string;
   syslog: string;
   grace: number;
+  /** The config file's identity when first read (see fileStamp). */
+  stamp?: string;
+}
+
+/** Inode, size and mtime of `path` ('' when it cannot be read): a save changes it. */
+function fileStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
 }
 
 function seconds(v: string): number {
@@ -79,6 +94,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     }
     const file = opts.config;
     let first: ParseResult | undefined;
+    opts.stamp = fileStamp(resolvePath(file));
     try {
       first = loadConfig(file);
     } catch (err) {
@@ -129,6 +145,7 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
     let watched = new Set<string>();
     let udp: UdpControl | undefined;
     const base = process.cwd();
+    const firstStamp = opts.stamp;
     const jobs = new JobSet({
       stateDir: opts.stateDir,
       log,
@@ -146,12 +163,23 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
       udp?.close();
       udp = new UdpControl(res.config, { log, verbose: opts.verbose, jobs });
     };
+    // the config through its directory (a watch on the file itself ends when the file is deleted or
+    // replaced); the dependency files each by path
+    const confAbs = resolvePath(file);
+    const confDir = dirname(confAbs);
+    const confWatcher = chokidar.watch(confDir, { ignoreInitial: true, atomic: true, depth: 0, ignored: (p: string) => p !== confDir && p !== confAbs });
+    confWatcher.on('all', () => queueReload());
+    // a save made while the watch was being set up: compare with the file as first read
+    confWatcher.once('ready', () => {
+      if (fileStamp(confAbs) !== firstStamp) queueReload();
+    });
+    confWatcher.on('error', (err) => log.warn(`unable to watch ${file}: ${errnoText(err)}`));
     const watchDeps = (res: ParseResult): void => {
-      const want = new Set([file, ...dependencyPaths(res.config, base)]);
+      const want = new Set(dependencyPaths(res.config, base));
       if (!watcher) {
         watcher = chokidar.watch([...want], { ignoreInitial: true, atomic: true, persistent: true });
         watcher.on('all', () => queueReload());
-        watcher.on('error', (err) => log.warn(`unable to watch ${file}: ${errnoText(err)}`));
+        watcher.on('error', (err) => log.warn(`unable to watch a dependency: ${errnoText(err)}`));
       } else {
         const add = [...want].filter((p) => !watched.has(p));
         const drop = [...watched].filter((p) => !want.has(p));
@@ -193,11 +221,18 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
       log.info(`exiting on signal ${num}`);
       if (timer) clearTimeout(timer);
       void watcher?.close();
+      void confWatcher.close();
+      clearInterval(depCheck);
       udp?.close();
       process.off('SIGHUP', onHup);
       jobs.shutdown();
       void sig;
     };
+    // safety net under the watches (a file created while its watch was being set up): a missing
+    // dependency that exists now reloads
+    const depCheck = setInterval(() => {
+      if (jobs.missingDependencies().some((p) => existsSync(p))) queueReload();
+    }, DEPENDS_CHECK_MS);
     const onHup = (): void => queueReload();
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', () => down('SIGTERM', 15));
