@@ -55,6 +55,8 @@ interface Running {
   /** Resolves on the next exit (for `wait`). */
   exitWaiters: (() => void)[];
   removed: boolean;
+  /** Ended for good (`once`, exit status 33): left out of the report, as pmtr does. */
+  finished: boolean;
 }
 
 /** Options of the job set. */
@@ -106,7 +108,7 @@ export class JobSet {
 
   /** Running jobs by name (tests, reports). */
   list(): { name: string; pid: number; enabled: boolean; startedAt: number; argv0: string }[] {
-    return [...this.jobs.values()].map((r) => ({ name: r.job.name, pid: r.pid, enabled: r.sv.want === 'u', startedAt: r.startedAt, argv0: r.job.cmd[0]! }));
+    return [...this.jobs.values()].filter((r) => !r.finished).map((r) => ({ name: r.job.name, pid: r.pid, enabled: r.sv.want === 'u', startedAt: r.startedAt, argv0: r.job.cmd[0]! }));
   }
 
   /** Dependency files (absolute) of jobs kept down because one was missing at the last reload. */
@@ -175,7 +177,7 @@ export class JobSet {
   /** Creates STATE/NAME with `down` when the job is not to run, and supervises it. */
   private add(job: Job, key: string, depsOk: boolean): Running | undefined {
     const dir = join(this.opts.stateDir, job.name);
-    const r: Running = { job, key, depsOk, dir, pid: 0, lastPid: 0, startedAt: 0, exitWaiters: [], removed: false } as unknown as Running; // sv is set below
+    const r: Running = { job, key, depsOk, dir, pid: 0, lastPid: 0, startedAt: 0, exitWaiters: [], removed: false, finished: false } as unknown as Running; // sv is set below
     try {
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       this.setDownFile(r);
@@ -333,6 +335,7 @@ export class JobSet {
     if (!pid) return;
     r.startedAt = Date.now();
     r.lastPid = pid;
+    r.finished = false;
     if (r.output) r.output.pid = pid;
     this.opts.log.info(`started job ${r.job.name} [${pid}]`);
     if (r.job.bounce > 0) {
@@ -349,7 +352,10 @@ export class JobSet {
   private onExit(r: Running, how: ExitHow, ranFor: number): void {
     const what = how.signal ? `signal ${SIGNUM[how.signal] ?? how.signal}` : `exit status ${how.code}`;
     this.opts.log.info(`job ${r.job.name}${r.removed ? '(deleted)' : ''} [${r.lastPid}] exited after ${Math.floor(ranFor / 1000)} sec: ${what}`);
-    if ((r.job.once || how.code === NO_RESTART) && r.sv.want === 'u') r.sv.setWant('d');
+    if ((r.job.once || how.code === NO_RESTART) && r.sv.want === 'u') {
+      r.sv.setWant('d');
+      r.finished = true;
+    }
     const waiters = r.exitWaiters.splice(0);
     for (const w of waiters) w();
   }

@@ -72,7 +72,8 @@ function program(io: Io): Command {
     .option('--grace <seconds>', 'time between SIGTERM and SIGKILL when stopping a job', seconds, 10)
     .allowExcessArguments(true)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s) });
+    .showHelpAfterError('pmtr: usage: pmtr [-v] [-c FILE] [-p PIDFILE] [-F] [-t] [-I] [-h] (pmtr --help for more)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(`pmtr: ${s}`) });
 }
 
 /** Prints warnings and errors of a parse as `FILE line N: message`; true when there are errors. */
