@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, ours, run, waitFor } from '../helpers/proc.js';
+import { alive, ours, run, start, waitFor } from '../helpers/proc.js';
 import { procNice, startPmtr } from '../helpers/pmtr.js';
 
 const job = (name: string, extra = '', cmd = '/bin/sleep 1000'): string => `job {\n  name ${name}\n  cmd ${cmd}\n${extra}}\n`;
@@ -103,4 +103,18 @@ test('a deleted config changes nothing and is picked up again when re-created; a
   r.write(job('second'));
   await r.pid('second');
   await waitFor(() => !alive(first), 10000, 'first stopped');
+});
+
+test('a pmtr killed with SIGKILL leaves its jobs running; the next pmtr on the same state dir takes them over (same pid)', async (t) => {
+  const r = startPmtr(t, job('survivor'));
+  const pid = await r.pid('survivor');
+  r.proc.child.kill('SIGKILL');
+  await new Promise((res) => (r.proc.child.exitCode !== null || r.proc.child.signalCode !== null ? res(null) : r.proc.child.once('exit', res)));
+  assert.equal(alive(pid), true);
+  const again = start(ours('pmtr'), ['-F', '-c', r.conf, '--state-dir', r.state, '--syslog', join(r.dir, 'none')], { cwd: r.dir });
+  t.after(() => again.stop());
+  await waitFor(() => again.stderr().includes(`started job survivor [${pid}]`), 15000, `the job adopted: ${again.stderr()}`);
+  assert.equal(r.pidNow('survivor'), pid);
+  again.child.kill('SIGTERM');
+  await waitFor(() => !alive(pid), 15000, 'the adopted job stopped at shutdown');
 });

@@ -22,7 +22,7 @@ test('report datagrams in pmtr\'s format; disable/enable datagrams; bad ones log
     rx.close();
     tx.close();
   });
-  const r = startPmtr(t, `report to udp://127.0.0.1:${port}\nlisten on udp://127.0.0.1:${ctlPort}\njob {\n  name web\n  cmd /bin/sleep 1000\n}\njob {\n  name idle\n  cmd /bin/sleep 1001\n  disable\n}\njob {\n  name oneshot\n  cmd /bin/true\n  once\n}\n`);
+  const r = startPmtr(t, `report to udp://127.0.0.1:${port}\nlisten on udp://127.0.0.1:${ctlPort}\njob {\n  name web\n  cmd /bin/sleep 1000\n}\njob {\n  name idle\n  cmd /bin/sleep 1001\n  disable\n}\njob {\n  name oneshot\n  cmd /bin/true\n  once\n}\n`, { args: ['-v'] });
   const web = await r.pid('web');
   await r.waitLog(/job oneshot \[\d+\] exited/);
   // a finished once job is left out, as pmtr does
@@ -31,7 +31,7 @@ test('report datagrams in pmtr\'s format; disable/enable datagrams; bad ones log
   const send = (s: string): void => tx.send(s, ctlPort, '127.0.0.1');
   await r.waitLog(/starting/);
   send('bogus web');
-  await r.waitLog(/pmtr: warning: invalid control msg/);
+  await r.waitLog(/pmtr: received \[bogus web\]\npmtr: warning: invalid control msg/);
   send('disable web nosuch enable idle\n');
   await r.waitLog(/disabling web/);
   await r.waitLog(/control msg for unknown job nosuch/);

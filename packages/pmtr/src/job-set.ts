@@ -350,7 +350,8 @@ export class JobSet {
   }
 
   private onExit(r: Running, how: ExitHow, ranFor: number): void {
-    const what = how.signal ? `signal ${SIGNUM[how.signal] ?? how.signal}` : `exit status ${how.code}`;
+    // an adopted process (taken over from a pmtr that was killed) ends with an unknown status
+    const what = how.signal ? `signal ${SIGNUM[how.signal] ?? how.signal}` : how.code === null ? 'status unknown (adopted)' : `exit status ${how.code}`;
     this.opts.log.info(`job ${r.job.name}${r.removed ? '(deleted)' : ''} [${r.lastPid}] exited after ${Math.floor(ranFor / 1000)} sec: ${what}`);
     if ((r.job.once || how.code === NO_RESTART) && r.sv.want === 'u') {
       r.sv.setWant('d');
