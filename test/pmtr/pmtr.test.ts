@@ -1,7 +1,7 @@
 /** pmtr running jobs: exactly as configured (checked in /proc), restart rules, stopping, shutdown. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, haveTool, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
 import { allPids, groupMembers, linesOf, procNice, procStatus, startPmtr, statField } from '../helpers/pmtr.js';
@@ -14,7 +14,7 @@ job {
   dir @DIR@/work
   in in.txt
   out out.txt
-  err @DIR@/err.txt
+  err @DIR@/work/err.txt
   env FOO=bar
   env FOO=baz
   env EMPTY=
@@ -32,6 +32,7 @@ job {
     env: { PMTR_TEST_INHERITED: 'yes' },
     before: (dir) => {
       mkdirSync(join(dir, 'work'));
+      chownSync(join(dir, 'work'), 65534, 65534); // out and err are opened only where the job's user could
       writeFileSync(join(dir, 'work/in.txt'), 'input\n');
     },
   });
@@ -54,7 +55,7 @@ job {
   assert.equal(readlinkSync(`/proc/${pid}/cwd`), join(r.dir, 'work'));
   assert.equal(readlinkSync(`/proc/${pid}/fd/0`), join(r.dir, 'work/in.txt'));
   assert.equal(readlinkSync(`/proc/${pid}/fd/1`), join(r.dir, 'work/out.txt'));
-  assert.equal(readlinkSync(`/proc/${pid}/fd/2`), join(r.dir, 'err.txt'));
+  assert.equal(readlinkSync(`/proc/${pid}/fd/2`), join(r.dir, 'work/err.txt'));
   assert.equal(statSync(join(r.dir, 'work/out.txt')).uid, 65534, 'a new out file belongs to the job\'s user');
   assert.equal(procStatus(pid, 'NSpid'), String(pid));
   // its own session and process group, so a stop reaches everything it started
@@ -87,7 +88,14 @@ job {
   cmd /bin/true
   out /nonexistent/x.out
 }
-`);
+job {
+  name denied
+  cmd /bin/true
+  user nobody
+  dir @DIR@/rootdir
+  out ctx.out
+}
+`, { before: (dir) => mkdirSync(join(dir, 'rootdir'), { mode: 0o755 }) });
   const pid = await r.pid('talk');
   await r.waitLog(new RegExp(`^talk\\[${pid}\\]: hello out$`, 'm'));
   await r.waitLog(new RegExp(`^talk\\[${pid}\\]: hello err$`, 'm'));
@@ -95,6 +103,9 @@ job {
   await r.waitLog(/^pmtr: warning: job nouser: unknown user: nosuchuserxyz$/m);
   await r.waitLog(/^pmtr: warning: job nopath: can't exec sleep: file does not exist$/m);
   await r.waitLog(/^pmtr: warning: job badout: can't open\/dup \/nonexistent\/x.out: file does not exist$/m);
+  // as pmtr, which opens it after switching to the user: nobody may not create a file in root's directory
+  await r.waitLog(/^pmtr: warning: job denied: can't open\/dup ctx.out: access denied$/m);
+  assert.equal(existsSync(join(r.dir, 'rootdir/ctx.out')), false);
   // each is tried again on the 10 s cycle, the other jobs untouched
   await r.waitLog(/(job nouser: unknown user[^]*){2}/, 30000);
   assert.equal(r.pidNow('talk'), pid);

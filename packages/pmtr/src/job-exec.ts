@@ -9,7 +9,7 @@
  */
 import { accessSync, constants, fchownSync, fstatSync, openSync, statSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { errnoText } from '@svkit/diag';
 import { closeQuiet, getgrouplist, getpwnam, O_CLOEXEC, setNonBlocking } from '@svkit/sys';
 import type { ExecSpec } from '@svkit/supervise/supervisor';
@@ -39,9 +39,39 @@ function credentialsOf(user: string): Credentials {
   return { uid: pw.uid, gid: pw.gid, groups: getgrouplist(pw.name, pw.gid) };
 }
 
+/** True when `creds` may access a file of this owner and mode for `bits` (4 read, 2 write, 1 search). */
+function permits(st: { uid: number; gid: number; mode: number }, creds: Credentials, bits: number): boolean {
+  if (creds.uid === 0) return true;
+  if (st.uid === creds.uid) return ((st.mode >> 6) & bits) === bits;
+  if (st.gid === creds.gid || creds.groups.includes(st.gid)) return ((st.mode >> 3) & bits) === bits;
+  return (st.mode & bits) === bits;
+}
+
+/**
+ * pmtr opens out/err/in after switching to `user`: we open them (in pmtr itself) only when that
+ * user could, so a job gets no file through its config that its user may not open.
+ */
+function checkUserAccess(path: string, creds: Credentials, write: boolean): void {
+  const denied = (): never => {
+    throw Object.assign(new Error(`${path}: permission denied`), { code: 'EACCES' });
+  };
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st) {
+    if (!permits(st, creds, write ? 2 : 4)) denied();
+  } else if (write) {
+    const parent = statSync(dirname(path), { throwIfNoEntry: false });
+    if (parent && !permits(parent, creds, 3)) denied();
+  }
+}
+
 /** Opens `file` (relative to cwd) for the job; never blocks (a FIFO without a reader fails). */
 function openStdio(file: string, cwd: string, write: boolean, creds: Credentials | undefined): number {
   const path = resolve(cwd, file);
+  try {
+    if (creds) checkUserAccess(path, creds, write);
+  } catch (e) {
+    throw new JobStartError(`can't open/dup ${file}: ${errnoText(e)}`);
+  }
   const flags = (write ? constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND : constants.O_RDONLY) | constants.O_NONBLOCK | constants.O_NOCTTY | O_CLOEXEC;
   let fd: number;
   try {
