@@ -149,7 +149,7 @@ job {
   cmd /bin/sleep 1000
 }
 `);
-  await r.waitLog(/pausing for job setup to finish/);
+  await r.waitLog(/started job setup \[\d+\]\npmtr: pausing for job setup to finish/);
   await r.pid('setup');
   assert.equal(r.pidNow('later'), 0);
   writeFileSync(join(r.dir, 'go'), '');

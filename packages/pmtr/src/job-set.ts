@@ -55,6 +55,8 @@ interface Running {
   /** Resolves on the next exit (for `wait`). */
   exitWaiters: (() => void)[];
   removed: boolean;
+  /** Later jobs wait for this one (`wait`). */
+  pausing?: boolean;
   /** Ended for good (`once`, exit status 33): left out of the report, as pmtr does. */
   finished: boolean;
 }
@@ -162,8 +164,9 @@ export class JobSet {
         if (this.shuttingDown) return;
         const r = this.add(job, key, digest !== undefined);
         if (r && job.wait && this.enabled(r)) {
-          this.opts.log.info(`pausing for job ${job.name} to finish`);
+          r.pausing = true; // logged once it has started, as pmtr does
           await new Promise<void>((res) => r.exitWaiters.push(res));
+          r.pausing = false;
           this.opts.log.info(`job ${job.name} finished`);
         }
       }
@@ -338,6 +341,7 @@ export class JobSet {
     r.finished = false;
     if (r.output) r.output.pid = pid;
     this.opts.log.info(`started job ${r.job.name} [${pid}]`);
+    if (r.pausing) this.opts.log.info(`pausing for job ${r.job.name} to finish`);
     if (r.job.bounce > 0) {
       r.bounceTimer = setTimeout(() => {
         r.bounceTimer = undefined;
