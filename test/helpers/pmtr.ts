@@ -35,11 +35,12 @@ export function startPmtr(
   const state = join(dir, 'state');
   writeFileSync(conf, text.replaceAll('@DIR@', dir));
   const proc = start(ours('pmtr'), ['-F', '-c', conf, '--state-dir', state, '--syslog', o.syslog ?? join(dir, 'no-syslog'), '--grace', '2', ...extraArgs], { cwd: dir, env: { ...process.env, ...env } });
-  const seen = new Set<number>();
+  // pid -> its start time: a pid that ended may be reused by another test's process by the time we clean up
+  const seen = new Map<number, string | undefined>();
   const pidNow = (name: string): number => {
     try {
       const p = rawStatus(join(state, name)).pid;
-      if (p) seen.add(p);
+      if (p && !seen.has(p)) seen.set(p, statField(p, 22));
       return p;
     } catch {
       return 0;
@@ -47,7 +48,9 @@ export function startPmtr(
   };
   t.after(async () => {
     await proc.stop('SIGTERM');
-    for (const p of seen) if (alive(p)) try { process.kill(-p, 'SIGKILL'); } catch { /* gone */ }
+    for (const [p, started] of seen) {
+      if (started !== undefined && alive(p) && statField(p, 22) === started) try { process.kill(-p, 'SIGKILL'); } catch { /* gone */ }
+    }
     cleanup();
   });
   return {

@@ -108,7 +108,7 @@ job {
   assert.equal(existsSync(join(r.dir, 'rootdir/ctx.out')), false);
   // each is tried again on the 10 s cycle, the other jobs untouched
   await r.waitLog(/(job nouser: unknown user[^]*){2}/, 30000);
-  assert.equal(r.pidNow('talk'), pid);
+  assert.equal(r.pidNow('talk'), pid, r.proc.stderr());
 });
 
 test('restarts: a quick exit restarts 10 s after it; once and exit 33 never restart', async (t) => {
