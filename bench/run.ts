@@ -12,6 +12,7 @@ import { logCase } from './cases/log.js';
 import { memoryCase } from './cases/memory.js';
 import { pickupCase } from './cases/pickup.js';
 import { restartCase } from './cases/restart.js';
+import { pmtrCase } from './cases/pmtr.js';
 import { cleanupAll, cleanupOnSignals } from './cleanup.js';
 import { loadConfig } from './config.js';
 import { describeMachine, loadAverage } from './machine.js';
@@ -20,7 +21,7 @@ import { renderTable, type Row } from './table.js';
 import { haveC, theirs } from './tools.js';
 
 /** Every case, in run order. */
-export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase];
+export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase];
 
 const USAGE = `usage: npm run bench [-- CASE...]   (BENCH_QUICK=1 for a smoke run)
 cases: ${CASES.map((c) => [c.name, ...c.aliases].join('|')).join(', ')}`;
