@@ -25,6 +25,7 @@
   /** Coarse class of a service: up, down, failing or transitional. */
   function kind(v) {
     if (v.state === 'unknown' || v.gaveUp) return 'failing';
+    if (v.want === 'up' && v.quickDeaths >= 2) return 'failing'; // crash loop
     if (!v.up && v.want === 'up') return 'failing'; // wants up but is not: crash loop / backoff
     if (v.up) return v.state === 'stopping' ? 'stopping' : 'up';
     return v.state === 'finishing' ? 'finishing' : 'down';
@@ -34,6 +35,7 @@
     const k = kind(v);
     let text = v.state === 'unknown' ? 'unknown' : v.gaveUp ? 'gave up' : v.paused ? 'paused' : v.state;
     if (k === 'failing' && v.state === 'starting') text = v.backoff ? 'backoff' : 'restarting';
+    if (k === 'failing' && v.up) text = 'crashing';
     const cls = k === 'up' ? 'up' : k === 'failing' ? 'bad' : k === 'down' ? '' : 'warn';
     return [text, cls];
   }
@@ -49,7 +51,8 @@
   function notes(v) {
     const out = [];
     if (v.error) out.push(v.error);
-    if (v.gaveUp) out.push('gave up after quick deaths');
+    if (v.gaveUp) out.push(`gave up after ${v.quickDeaths} quick deaths`);
+    else if (v.quickDeaths >= 2) out.push(`crash loop: ${v.quickDeaths} quick deaths`);
     else if (!v.up && v.nextStart && v.want === 'up') out.push(`${v.backoff ? 'backoff' : 'restart'} in ${Math.max(0, Math.ceil(v.nextStart - now()))}s`);
     if (v.want === 'once') out.push('once');
     if (v.up && v.want === 'down') out.push('want down');
@@ -363,9 +366,12 @@
 
   connect();
   // open the service named in the URL fragment once the list has arrived
-  const wanted = decodeURIComponent(location.hash.slice(1));
-  if (wanted) {
+  function fromHash() {
+    const wanted = decodeURIComponent(location.hash.slice(1));
+    if (!wanted || wanted === selected) return;
     const t = setInterval(() => { if (services.has(wanted)) { clearInterval(t); select(wanted); } }, 100);
     setTimeout(() => clearInterval(t), 10000);
   }
+  window.addEventListener('hashchange', fromHash);
+  fromHash();
 })();

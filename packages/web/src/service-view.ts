@@ -25,6 +25,8 @@ export interface ServiceView {
   ready: boolean | null;
   readySince: number | null;
   restarts: number | null;
+  /** Quick deaths in a row (a crash loop when 2 or more). */
+  quickDeaths: number | null;
   lastExit: { code: number | null; signal: string | null; at: number } | null;
   gaveUp: boolean;
   backoff: boolean;
@@ -58,6 +60,7 @@ export function viewService(ref: ServiceRef): ServiceView {
       ready: x ? (x.notifies ? x.ready : s.pid !== 0) : null,
       readySince: x?.readySince != null ? x.readySince / 1000 : null,
       restarts: x ? x.restarts : null,
+      quickDeaths: x ? x.quickDeaths : null,
       lastExit: x?.lastExit ? { ...x.lastExit, at: x.lastExit.at / 1000 } : null,
       gaveUp: x?.gaveUp ?? false,
       backoff: x?.backoff ?? false,
@@ -67,7 +70,7 @@ export function viewService(ref: ServiceRef): ServiceView {
   } catch (e) {
     return {
       name: ref.name, state: 'unknown', up: false, pid: 0, paused: false, want: 'down', normallyUp: false, since: 0,
-      ready: null, readySince: null, restarts: null, lastExit: null, gaveUp: false, backoff: false, nextStart: null,
+      ready: null, readySince: null, restarts: null, quickDeaths: null, lastExit: null, gaveUp: false, backoff: false, nextStart: null,
       console: hasConsole, error: e instanceof StatusError ? e.text : String((e as Error).message),
     };
   }
