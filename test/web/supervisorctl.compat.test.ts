@@ -14,6 +14,8 @@ test('the real supervisorctl drives svweb: status, start, stop, restart, signal,
   const { scan, root } = scanDir(t, (s) => {
     makeService(s, 'talker', TALKER, { 'log/run': LOG_RUN });
     makeService(s, 'idle', 'exec sleep 1000', { down: '' });
+    // ANSI colours (IOC consoles print them) break supervisord's own `tail` (XML 1.0 forbids ESC)
+    makeService(s, 'ansi', 'exec 2>&1\nprintf \'\\033[31mred alert\\033[0m\\n\'\nexec sleep 1000', { 'log/run': LOG_RUN });
   });
   // a config file of our own: supervisorctl would otherwise read /etc/supervisor/supervisord.conf if present
   const conf = join(root, 'ctl.conf');
@@ -71,6 +73,9 @@ test('the real supervisorctl drives svweb: status, start, stop, restart, signal,
   assert.equal(r.code, 0);
   assert.ok(r.stdout.length < 260, 'about 200 bytes of the file (each time label grows from 25 to 29 characters)');
   assert.match(r.stdout, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} talker line \d+\n/);
+  r = await waitFor(async () => { const x = await ctl('tail', 'ansi'); return /red alert/.test(x.stdout) ? x : null; }, 20000, 'tail of a log with ANSI escapes');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /\ufffd\[31mred alert\ufffd\[0m/);
   r = await ctl('tail', 'idle');
   assert.match(r.stdout, /idle: ERROR \(no log file\)/);
 
@@ -93,11 +98,11 @@ test('the real supervisorctl drives svweb: status, start, stop, restart, signal,
   assert.match(r.stdout, /^talker +in use +auto +999:999$/m);
 
   r = await ctl('stop', 'all');
-  assert.deepEqual([r.code, r.stdout], [0, 'talker: stopped\n']);
+  assert.deepEqual([r.code, r.stdout], [0, 'ansi: stopped\ntalker: stopped\n']);
   assert.equal((await view('talker')).up, false);
   r = await ctl('start', 'all');
   assert.equal(r.code, 0);
-  assert.deepEqual(r.stdout.split('\n').sort(), ['', 'idle: started', 'talker: started']);
+  assert.deepEqual(r.stdout.split('\n').sort(), ['', 'ansi: started', 'idle: started', 'talker: started']);
   assert.ok((await view('talker')).up && (await view('idle')).up);
   r = await ctl('status');
   assert.equal(r.code, 0, 'everything running');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ours, run, waitFor } from '../helpers/proc.js';
+import { ours, run, tempDir, waitFor } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
 import { control, getJson, LOG_RUN, OUR_ENV, scanDir, startWeb } from '../helpers/web.js';
 
@@ -147,4 +147,18 @@ test('svweb basic auth: operator, viewer, and no listening beyond loopback witho
   const r = await control(url, 'talker', { letters: 'd' }, basic('admin', 'secret'));
   assert.equal(r.status, 200);
   await waitFor(async () => !(await getJson(`${url}/api/services/talker`, basic('admin', 'secret'))).up, 20000, 'talker down');
+});
+
+test('svweb over a directory nobody supervises: state unknown with svstat\'s words, control answers 409 as svc warns', async (t) => {
+  const { dir: root, cleanup } = tempDir('svweb-');
+  t.after(cleanup);
+  const scan = join(root, 's');
+  makeService(scan, 'orphan', 'exec sleep 1000');
+  const web = await startWeb(t, [scan]);
+  const v = await getJson(`${web.url}/api/services/orphan`);
+  assert.equal(v.state, 'unknown');
+  assert.match(v.error, /^unable to (chdir|open supervise\/ok)|supervise not running/);
+  const r = await control(web.url, 'orphan', { action: 'up' });
+  assert.equal(r.status, 409);
+  assert.match(((await r.json()) as any).error, new RegExp(`^unable to control ${scan}/orphan: `));
 });

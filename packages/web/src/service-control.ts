@@ -1,6 +1,7 @@
 /** Control letters for a service, as svc sends them (through @svkit/protocol's writeControl). */
 import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA, writeControl } from '@svkit/protocol';
-import { errnoError, errnoText } from '@svkit/diag';
+import { errnoText } from '@svkit/diag';
+import { requestError } from './request-error.js';
 
 /** Every letter svc accepts. */
 export const LETTERS = CONTROL_LETTERS_076 + CONTROL_LETTERS_EXTRA;
@@ -19,10 +20,10 @@ export const SIGNAL_LETTER: Readonly<Record<string, string>> = {
 
 /** Checks control letters (svc's set, at most 16, no 'x': the web server never stops a supervisor). */
 export function checkLetters(letters: string): string {
-  if (!letters || letters.length > 16) throw errnoError('EINVAL', 'letters must be 1 to 16 control letters');
+  if (!letters || letters.length > 16) throw requestError('EINVAL', 'letters must be 1 to 16 control letters');
   for (const ch of letters) {
-    if (!LETTERS.includes(ch)) throw errnoError('EINVAL', `illegal control letter: ${ch}`);
-    if (ch === 'x') throw errnoError('EINVAL', 'letter x (supervise exit) is not allowed over the web');
+    if (!LETTERS.includes(ch)) throw requestError('EINVAL', `illegal control letter: ${ch}`);
+    if (ch === 'x') throw requestError('EINVAL', 'letter x (supervise exit) is not allowed over the web');
   }
   // 0.76 svc: duplicates dropped, first-seen order
   return [...new Set(letters)].join('');
@@ -35,6 +36,6 @@ export function sendLetters(dir: string, letters: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     const why = code === 'ENXIO' ? 'supervise not running' : code === 'ENOTFIFO' ? 'supervise/control is not a FIFO' : errnoText(e);
-    throw errnoError(code, `unable to control ${dir}: ${why}`);
+    throw requestError(code, `unable to control ${dir}: ${why}`);
   }
 }

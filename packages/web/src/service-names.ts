@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { errnoError } from '@svkit/diag';
+import { requestError } from './request-error.js';
 
 /** Longest service name accepted from a request. */
 export const MAX_NAME = 255;
@@ -39,12 +39,12 @@ export function plausibleName(name: string): boolean {
 
 /** The service `name` of `scanDir`; throws ENOENT (code) when it is not one. */
 export function resolveService(scanDir: string, name: string): ServiceRef {
-  if (!plausibleName(name)) throw errnoError('ENOENT', `no such service: ${name}`);
+  if (!plausibleName(name)) throw requestError('ENOENT', `no such service: ${name}`);
   const dir = join(scanDir, name);
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw errnoError('ENOENT', `no such service: ${name}`);
+    throw requestError('ENOENT', `no such service: ${name}`);
   }
   return { name, dir };
 }

@@ -215,7 +215,12 @@ export function createWebServer(opts: WebOptions): WebServer {
           letters = l;
         } else if (typeof body.letters === 'string') letters = checkLetters(body.letters);
         else throw new HttpError(400, 'give "letters" or "action"', 'EINVAL');
-        scan.control(name, letters);
+        try {
+          scan.control(name, letters);
+        } catch (e) {
+          // svc's words; the service exists, its supervise does not listen (ENXIO) or has no control FIFO yet
+          throw new HttpError(409, (e as Error).message, (e as NodeJS.ErrnoException).code);
+        }
         return sendJson(res, 200, { ok: true, letters, service: scan.view(name) });
       }
       throw new HttpError(405, 'method not allowed');
