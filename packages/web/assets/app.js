@@ -141,6 +141,23 @@
     $('empty').hidden = shown > 0;
   }
 
+  /** Replaces the whole list (first event, reconnects): rows built once and appended in one go. */
+  function replaceAll(list) {
+    const seen = new Set();
+    const frag = document.createDocumentFragment();
+    for (const v of list) {
+      seen.add(v.name);
+      let s = services.get(v.name);
+      if (!s) { s = makeRow(v); services.set(v.name, s); }
+      s.v = v;
+      paint(s);
+      frag.append(s.tr); // list is sorted by name
+    }
+    for (const [n, s] of services) if (!seen.has(n)) { s.tr.remove(); services.delete(n); }
+    rowsEl.append(frag);
+    if (selected && services.has(selected)) paintDetail();
+  }
+
   function upsert(v) {
     let s = services.get(v.name);
     if (!s) {
@@ -171,9 +188,7 @@
       readOnly = d.readOnly;
       document.body.classList.toggle('readonly', readOnly);
       $('role').textContent = readOnly ? 'read-only' : '';
-      const seen = new Set();
-      for (const v of d.services) { upsert(v); seen.add(v.name); }
-      for (const [n, s] of services) if (!seen.has(n)) { s.tr.remove(); services.delete(n); }
+      replaceAll(d.services);
       counts();
       $('conn').textContent = 'live';
       $('conn').className = 'conn live';
@@ -305,8 +320,30 @@
     if (term) { term.dispose(); term = null; }
   }
 
-  function openConsole(name) {
+  let xtermLoaded = null;
+  /** xterm.js (about 400 kB) is loaded when a console is first opened, not with the page. */
+  function loadXterm() {
+    if (!xtermLoaded) {
+      const load = (src) => new Promise((res, rej) => {
+        const sc = document.createElement('script');
+        sc.src = src;
+        sc.onload = res;
+        sc.onerror = () => rej(new Error(`cannot load ${src}`));
+        document.head.append(sc);
+      });
+      const css = document.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = '/assets/xterm.css';
+      document.head.append(css);
+      xtermLoaded = load('/assets/xterm.js').then(() => load('/assets/addon-fit.js'));
+    }
+    return xtermLoaded;
+  }
+
+  async function openConsole(name) {
     closeConsole();
+    await loadXterm();
+    if (selected !== name || tab !== 'console') return;
     const el = $('console');
     el.textContent = '';
     term = new Terminal({ convertEol: false, cursorBlink: true, scrollback: 5000, fontSize: 13, theme: { background: '#000000' } });
