@@ -61,24 +61,35 @@
     return out.join(', ');
   }
 
-  function actionsCell(name) {
-    const div = document.createElement('div');
-    div.className = 'actions';
-    for (const [a, label, title] of [['up', '▶', 'up (svc -u)'], ['down', '■', 'down (svc -d)'], ['restart', '⟳', 'restart (svc -tu)'], ['once', '1×', 'once (svc -o)']]) {
-      const b = document.createElement('button');
-      b.dataset.action = a;
-      b.title = title;
-      b.textContent = label;
-      div.append(b);
-    }
-    const sel = document.createElement('select');
-    sel.title = 'send a signal';
-    sel.dataset.signal = name;
-    sel.append(new Option('signal…', ''));
-    for (const [a, label] of SIGNALS) sel.append(new Option(label, a));
-    div.append(sel);
-    return div;
+  // one template for every row's buttons (cloned: 1000 rows build fast); signals come from one shared menu
+  const actionsTemplate = document.createElement('template');
+  actionsTemplate.innerHTML = '<div class="actions"><button data-action="up" title="up (svc -u)">▶</button><button data-action="down" title="down (svc -d)">■</button>' +
+    '<button data-action="restart" title="restart (svc -tu)">⟳</button><button data-action="once" title="once (svc -o)">1×</button>' +
+    '<button data-menu="signal" title="send a signal">sig ▾</button></div>';
+  const menu = document.createElement('div');
+  menu.className = 'menu';
+  menu.hidden = true;
+  for (const [a, label] of SIGNALS) {
+    const b = document.createElement('button');
+    b.dataset.signal = a;
+    b.textContent = label;
+    menu.append(b);
   }
+  document.body.append(menu);
+  let menuFor = null;
+  function openMenu(name, anchor) {
+    menuFor = name;
+    const r = anchor.getBoundingClientRect();
+    menu.style.left = `${Math.min(r.left, window.innerWidth - 160)}px`;
+    menu.style.top = `${Math.min(r.bottom + 2, window.innerHeight - 300)}px`;
+    menu.hidden = false;
+  }
+  menu.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-signal]');
+    if (b && menuFor) act(menuFor, b.dataset.signal);
+    menu.hidden = true;
+  });
+  document.addEventListener('click', (e) => { if (!e.target.closest('.menu') && !e.target.closest('[data-menu]')) menu.hidden = true; });
 
   function makeRow(v) {
     const tr = document.createElement('tr');
@@ -91,7 +102,7 @@
       tr.append(td);
     }
     cells.name.textContent = v.name;
-    cells.actions.append(actionsCell(v.name));
+    cells.actions.append(actionsTemplate.content.cloneNode(true));
     return { v, tr, cells };
   }
 
@@ -100,11 +111,10 @@
     const k = kind(v);
     s.tr.className = `s-${k === 'failing' ? 'failing' : v.state}${selected === v.name ? ' selected' : ''}`;
     const [st, cls] = stateBadge(v);
-    c.state.innerHTML = '';
-    const b = document.createElement('span');
+    let b = c.state.firstChild;
+    if (!b) { b = document.createElement('span'); c.state.append(b); }
     b.className = `badge ${cls}`;
     b.textContent = st;
-    c.state.append(b);
     c.pid.textContent = v.pid ? String(v.pid) : '';
     c.restarts.textContent = v.restarts == null ? '' : String(v.restarts);
     const [et, bad] = exitText(v);
@@ -182,7 +192,9 @@
   // ---- live updates
   function connect() {
     const es = new EventSource('/api/events');
+    performance.mark('svweb:connect');
     es.addEventListener('services', (e) => {
+      performance.mark('svweb:services');
       const d = JSON.parse(e.data);
       clockSkew = d.now - Date.now() / 1000;
       readOnly = d.readOnly;
@@ -190,6 +202,7 @@
       $('role').textContent = readOnly ? 'read-only' : '';
       replaceAll(d.services);
       counts();
+      performance.mark('svweb:rows');
       $('conn').textContent = 'live';
       $('conn').className = 'conn live';
     });
@@ -241,14 +254,9 @@
     if (!tr) return;
     const b = e.target.closest('button[data-action]');
     if (b) { e.stopPropagation(); return act(tr.dataset.name, b.dataset.action); }
-    if (e.target.closest('select')) return;
+    const m = e.target.closest('button[data-menu]');
+    if (m) { e.stopPropagation(); return openMenu(tr.dataset.name, m); }
     select(tr.dataset.name);
-  });
-  rowsEl.addEventListener('change', (e) => {
-    const sel = e.target.closest('select[data-signal]');
-    if (!sel || !sel.value) return;
-    act(sel.dataset.signal, sel.value);
-    sel.value = '';
   });
 
   // ---- filters
@@ -399,6 +407,15 @@
     else showTab('log');
     history.replaceState(null, '', `#${encodeURIComponent(name)}`);
   }
+  // the selected service's buttons, also in the detail header (the table's may be scrolled away)
+  $('d-actions').append(actionsTemplate.content.cloneNode(true));
+  $('d-actions').addEventListener('click', (e) => {
+    if (!selected) return;
+    const b = e.target.closest('button[data-action]');
+    if (b) return act(selected, b.dataset.action);
+    const m = e.target.closest('button[data-menu]');
+    if (m) { e.stopPropagation(); openMenu(selected, m); }
+  });
   $('d-close').addEventListener('click', () => { select(null); history.replaceState(null, '', location.pathname); });
 
   connect();

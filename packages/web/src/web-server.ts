@@ -228,6 +228,13 @@ export function createWebServer(opts: WebOptions): WebServer {
     throw new HttpError(404, 'not found', 'ENOENT');
   }
 
+  // the first scan of a large directory is the slowest (cold caches, unoptimised code): not for the first page
+  setImmediate(() => {
+    try {
+      scan.snapshot();
+    } catch { /* reported when a request needs it */ }
+  });
+
   const server = createServer({ keepAlive: true }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       let status: number;
