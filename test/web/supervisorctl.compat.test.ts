@@ -97,6 +97,12 @@ test('the real supervisorctl drives svweb: status, start, stop, restart, signal,
   assert.match(r.stdout, /^idle +in use +manual +999:999$/m);
   assert.match(r.stdout, /^talker +in use +auto +999:999$/m);
 
+  // svscan picks up directories itself: nothing for reread/update to do
+  r = await ctl('reread');
+  assert.deepEqual([r.code, r.stdout], [0, 'No config updates to processes\n']);
+  r = await ctl('update');
+  assert.deepEqual([r.code, r.stdout], [0, '']);
+
   r = await ctl('stop', 'all');
   assert.deepEqual([r.code, r.stdout], [0, 'ansi: stopped\ntalker: stopped\n']);
   assert.equal((await view('talker')).up, false);

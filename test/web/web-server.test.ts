@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ours, run, tempDir, waitFor } from '../helpers/proc.js';
+import { WebSocket } from 'ws';
+import { fixture, ours, run, tempDir, waitFor } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
 import { control, getJson, LOG_RUN, OUR_ENV, scanDir, startWeb } from '../helpers/web.js';
 
@@ -161,4 +162,41 @@ test('svweb over a directory nobody supervises: state unknown with svstat\'s wor
   const r = await control(web.url, 'orphan', { action: 'up' });
   assert.equal(r.status, 409);
   assert.match(((await r.json()) as any).error, new RegExp(`^unable to control ${scan}/orphan: `));
+});
+
+test('console WebSocket: same origin only, names checked, typing reaches the procserv child, ?readonly=1 only watches', async (t) => {
+  const { scan } = scanDir(t, (s) => {
+    makeService(s, 'ioc', `exec 2>&1\nexec procserv -f -L - -n ioc unix:./console ${fixture('procserv-echo')}`);
+    makeService(s, 'plain', 'exec sleep 1000');
+  });
+  const web = await startWeb(t, [scan]);
+  await waitFor(async () => (await getJson(`${web.url}/api/services/ioc`)).console, 20000, 'console socket present');
+  const wsUrl = (name: string, q = ''): string => `ws://127.0.0.1:${web.port}/api/services/${name}/console${q}`;
+  /** Resolves with the HTTP status of a refused upgrade, or 101. */
+  const upgradeStatus = (url: string, origin?: string): Promise<number> => new Promise((resolve) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.on('open', () => { resolve(101); ws.close(); });
+    ws.on('error', () => undefined);
+  });
+  assert.equal(await upgradeStatus(wsUrl('ioc'), 'http://evil.example'), 403, 'cross-site WebSocket hijacking refused');
+  assert.equal(await upgradeStatus(wsUrl('plain')), 404, 'no console socket');
+  assert.equal(await upgradeStatus(wsUrl('..%2Fioc')), 404);
+  assert.equal(await upgradeStatus(wsUrl('%2E%2E')), 404);
+
+  const attach = (q: string): { ws: WebSocket; text(): string; opened: Promise<void> } => {
+    const ws = new WebSocket(wsUrl('ioc', q), { origin: `http://127.0.0.1:${web.port}` });
+    let out = '';
+    ws.on('message', (d: Buffer, bin: boolean) => { if (bin) out += d.toString(); });
+    t.after(() => ws.terminate());
+    return { ws, text: () => out, opened: new Promise((r) => ws.on('open', () => r())) };
+  };
+  const viewer = attach('?readonly=1');
+  const op = attach('');
+  await Promise.all([viewer.opened, op.opened]);
+  await waitFor(() => /ready \d+/.test(op.text()), 20000, 'scrollback replayed');
+  viewer.ws.send('from the viewer\r');
+  op.ws.send('from the operator\r');
+  await waitFor(() => /got: from the operator/.test(viewer.text()), 20000, 'the viewer sees the answer to the operator');
+  assert.doesNotMatch(op.text() + viewer.text(), /got: from the viewer/);
 });
