@@ -112,4 +112,15 @@ test('the real supervisorctl drives svweb: status, start, stop, restart, signal,
   assert.ok((await view('talker')).up && (await view('idle')).up);
   r = await ctl('status');
   assert.equal(r.code, 0, 'everything running');
+
+  // a read-only svweb: status works, control is refused with codes supervisorctl knows
+  const ro = await startWeb(t, ['--read-only', scan]);
+  const roCtl = (...args: string[]): ReturnType<typeof run> => run(SUPERVISORCTL, ['-c', conf, '-s', ro.url, ...args], { timeoutMs: 60000 });
+  r = await roCtl('status');
+  assert.equal(r.code, 0);
+  r = await roCtl('stop', 'talker');
+  assert.match(r.stdout, /^FAILED: read-only/);
+  r = await roCtl('start', 'talker');
+  assert.equal(r.stdout, 'talker: ERROR (spawn error)\n'); // the read-only refusal comes first
+  assert.ok((await view('talker')).up, 'still running');
 });
