@@ -65,6 +65,18 @@ test('dashboard in Chromium: lists the services, restart changes the pid, new lo
   await page.waitForFunction(() => [...document.querySelectorAll('#rows tr')].filter((tr) => !(tr as HTMLElement).hidden).length === 1);
   assert.equal(await page.isVisible('tr[data-name=sleeper]'), true);
   assert.equal(await page.isVisible('tr[data-name=talker]'), false);
+
+  // a hidden tab closes its streams (browsers share 6 connections per server among tabs) and reopens them when shown
+  const setHidden = (hidden: boolean): Promise<void> => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    document.dispatchEvent(new (globalThis as any).Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  assert.match((await page.textContent('#conn')) ?? '', /paused/);
+  await setHidden(false);
+  await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 20000 });
+  const n1 = await lastShown();
+  await waitFor(async () => (await lastShown()) >= n1 + 5, 20000, 'the log follows again');
   assert.deepEqual(errors, []);
 });
 

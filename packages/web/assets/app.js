@@ -190,8 +190,10 @@
   }
 
   // ---- live updates
+  let events = null;
   function connect() {
     const es = new EventSource('/api/events');
+    events = es;
     performance.mark('svweb:connect');
     es.addEventListener('services', (e) => {
       performance.mark('svweb:services');
@@ -419,6 +421,18 @@
   $('d-close').addEventListener('click', () => { select(null); history.replaceState(null, '', location.pathname); });
 
   connect();
+  // a hidden tab gives its streams back: browsers allow 6 HTTP/1.1 connections per server, shared by all tabs
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) {
+      if (events) { events.close(); events = null; }
+      if (logSource) { logSource.close(); logSource = null; }
+      $('conn').textContent = 'paused (tab hidden)';
+      $('conn').className = 'conn';
+    } else {
+      if (!events) connect();
+      if (selected && !logSource) openLog(selected);
+    }
+  });
   // open the service named in the URL fragment once the list has arrived
   function fromHash() {
     const wanted = decodeURIComponent(location.hash.slice(1));
