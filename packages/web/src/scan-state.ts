@@ -1,5 +1,5 @@
 /**
- * The services of one scan directory, as the server sees them: a snapshot of every service
+ * The services of the scan directories, as the server sees them: a snapshot of every service
  * (re-read at most every `ttlMs`, so 50 clients cost one scan), one service by name, control
  * letters, and waiting for a service to reach a state.
  */
@@ -29,7 +29,7 @@ export class ScanState {
   private cache: { at: number; views: ServiceView[] } | undefined;
   private readonly known = new Map<string, { key: string; at: number; view: ServiceView }>();
 
-  constructor(readonly scanDir: string, private readonly ttlMs = 250) {}
+  constructor(readonly scanDirs: readonly string[], private readonly ttlMs = 250) {}
 
   /** Every service, sorted by name. */
   snapshot(fresh = false): ServiceView[] {
@@ -38,7 +38,7 @@ export class ScanState {
     // a service is read in full only when its status files changed (2 lstat instead of ~12 calls)
     const views: ServiceView[] = [];
     const seen = new Set<string>();
-    for (const ref of listServices(this.scanDir)) {
+    for (const ref of listServices(this.scanDirs)) {
       seen.add(ref.name);
       let key: string;
       try {
@@ -62,7 +62,7 @@ export class ScanState {
 
   /** The service `name`; throws ENOENT when it is not one of the scan directory. */
   ref(name: string): ServiceRef {
-    return resolveService(this.scanDir, name);
+    return resolveService(this.scanDirs, name);
   }
 
   /** The current view of one service (always read fresh). */

@@ -1,7 +1,9 @@
 /**
- * The services of a scan directory, by name: what svscan supervises (every non-dot entry that is
- * a directory or a link to one). A name from a URL is accepted only when it is such an entry, so
- * no request can reach a path outside the scan directory.
+ * The services of one or more scan directories, by name: what svscan supervises (every non-dot
+ * entry that is a directory or a link to one), e.g. svscan's directory and the one pmtr publishes
+ * its jobs in. A name from a URL is accepted only when it is such an entry, so no request can
+ * reach a path outside the scan directories. When two directories hold the same name, the first
+ * directory's service is the one served.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,20 +18,28 @@ export interface ServiceRef {
   dir: string;
 }
 
-/** The scan directory's services, sorted by name (a dot entry, a file, a dangling link are not services). */
-export function listServices(scanDir: string): ServiceRef[] {
-  const out: ServiceRef[] = [];
-  for (const name of readdirSync(scanDir).sort()) {
-    if (name.startsWith('.')) continue;
-    const dir = join(scanDir, name);
+/** The services of `scanDirs`, sorted by name (a dot entry, a file, a dangling link are not services). */
+export function listServices(scanDirs: readonly string[]): ServiceRef[] {
+  const byName = new Map<string, ServiceRef>();
+  for (const scanDir of scanDirs) {
+    let names: string[];
     try {
-      if (!statSync(dir).isDirectory()) continue;
+      names = readdirSync(scanDir);
     } catch {
-      continue;
+      continue; // gone or unreadable for now: its services disappear from the list
     }
-    out.push({ name, dir });
+    for (const name of names) {
+      if (name.startsWith('.') || byName.has(name)) continue;
+      const dir = join(scanDir, name);
+      try {
+        if (!statSync(dir).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      byName.set(name, { name, dir });
+    }
   }
-  return out;
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** True when `name` could name an entry of a directory: no slash, no dot first, no NUL, not too long. */
@@ -37,14 +47,14 @@ export function plausibleName(name: string): boolean {
   return name.length > 0 && name.length <= MAX_NAME && !name.startsWith('.') && !/[/\0]/.test(name);
 }
 
-/** The service `name` of `scanDir`; throws ENOENT (code) when it is not one. */
-export function resolveService(scanDir: string, name: string): ServiceRef {
+/** The service `name` of the first of `scanDirs` that has it; throws ENOENT (code) when none does. */
+export function resolveService(scanDirs: readonly string[], name: string): ServiceRef {
   if (!plausibleName(name)) throw requestError('ENOENT', `no such service: ${name}`);
-  const dir = join(scanDir, name);
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw requestError('ENOENT', `no such service: ${name}`);
+  for (const scanDir of scanDirs) {
+    const dir = join(scanDir, name);
+    try {
+      if (statSync(dir).isDirectory()) return { name, dir };
+    } catch { /* not in this one */ }
   }
-  return { name, dir };
+  throw requestError('ENOENT', `no such service: ${name}`);
 }

@@ -1,6 +1,6 @@
 /**
- * svweb [options] [SCANDIR]: the web dashboard, JSON API, supervisorctl's XML-RPC and Prometheus
- * metrics for the services of SCANDIR (default `.`), through the service directories on disk only.
+ * svweb [options] [SCANDIR...]: the web dashboard, JSON API, supervisorctl's XML-RPC and Prometheus
+ * metrics for the services of the SCANDIRs (default `.`), through the service directories on disk only.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -19,7 +19,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svweb', io, async (err) => {
     const program = new Command('svweb')
       .description('web dashboard, JSON API, supervisorctl XML-RPC (/RPC2) and Prometheus /metrics for a scan directory')
-      .argument('[scandir]', 'the scan directory', '.')
+      .argument('[scandir...]', 'scan directories (svscan\'s, pmtr\'s...); the first one wins for a name in two', ['.'])
       .option('-l, --listen <address>', 'address to listen on (other than loopback needs --user)', '127.0.0.1')
       .option('-p, --port <port>', 'TCP port (0: any free port)', String(DEFAULT_PORT))
       .option('-u, --user <name>', 'operator account for HTTP basic auth (as [inet_http_server] username)')
@@ -37,7 +37,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       throw e;
     }
     const o = program.opts<{ listen: string; port: string; user?: string; password?: string; passwordFile?: string; viewer?: string; readOnly?: boolean }>();
-    const scanDir = program.processedArgs[0] as string;
+    const scanDirs = program.processedArgs[0] as string[];
     const port = Number(o.port);
     if (!/^\d{1,5}$/.test(o.port) || port > 65535) err.dieUsage(`bad port: ${o.port}`);
     if (o.listen !== 'localhost' && !isIP(o.listen)) err.dieUsage(`bad listen address: ${o.listen} (give an IP address)`);
@@ -64,13 +64,15 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     if (!isLoopback(o.listen) && !authConfigured(access)) {
       err.die(100, `refusing to listen on ${o.listen} without authentication (give --user and a password, or listen on 127.0.0.1)`);
     }
-    try {
-      if (!statSync(scanDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    } catch (e) {
-      err.dieSys(`unable to use scan directory ${scanDir}`, e);
+    for (const scanDir of scanDirs) {
+      try {
+        if (!statSync(scanDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      } catch (e) {
+        err.dieSys(`unable to use scan directory ${scanDir}`, e);
+      }
     }
 
-    const web = createWebServer({ scanDir, ...access });
+    const web = createWebServer({ scanDirs, ...access });
     await new Promise<void>((resolve, reject) => {
       web.server.once('error', reject);
       web.server.listen(port, o.listen, () => resolve());
@@ -78,7 +80,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     web.server.on('error', (e) => err.warnSys('server error', e));
     const addr = web.server.address();
     const shown = typeof addr === 'object' && addr ? `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-    io.err(`svweb: listening on http://${shown}/ for ${scanDir}${access.readOnly ? ' (read-only)' : ''}${authConfigured(access) ? ' (basic auth)' : ''}\n`);
+    io.err(`svweb: listening on http://${shown}/ for ${scanDirs.join(' ')}${access.readOnly ? ' (read-only)' : ''}${authConfigured(access) ? ' (basic auth)' : ''}\n`);
 
     return new Promise<number>((resolve) => {
       const stop = (): void => {

@@ -27,7 +27,8 @@ export const MAX_LINES = 5000;
 const LOGTAIL_FIRST = 1024;
 
 export interface WebOptions extends AccessConfig {
-  scanDir: string;
+  /** The scan directories (svscan's, pmtr's...), first one first for a name in two. */
+  scanDirs: string[];
 }
 
 class HttpError extends Error {
@@ -87,7 +88,7 @@ export interface WebServer {
 
 /** Creates (does not listen) the server for `opts`. */
 export function createWebServer(opts: WebOptions): WebServer {
-  const scan = new ScanState(opts.scanDir);
+  const scan = new ScanState(opts.scanDirs);
   const rpc = new SupervisorRpc(scan);
   const followers = new LogFollowers();
   const assets = loadAssets();
