@@ -13,6 +13,7 @@ import { memoryCase } from './cases/memory.js';
 import { pickupCase } from './cases/pickup.js';
 import { restartCase } from './cases/restart.js';
 import { pmtrCase } from './cases/pmtr.js';
+import { webCase } from './cases/web.js';
 import { cleanupAll, cleanupOnSignals } from './cleanup.js';
 import { loadConfig } from './config.js';
 import { describeMachine, loadAverage } from './machine.js';
@@ -21,7 +22,7 @@ import { renderTable, type Row } from './table.js';
 import { haveC, theirs } from './tools.js';
 
 /** Every case, in run order. */
-export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase];
+export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase, webCase];
 
 const USAGE = `usage: npm run bench [-- CASE...]   (BENCH_QUICK=1 for a smoke run)
 cases: ${CASES.map((c) => [c.name, ...c.aliases].join('|')).join(', ')}`;

@@ -41,13 +41,20 @@ export function readBounded(path: string, cap: number, opts: SafeReadOptions = {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw errnoError(ENOTREG, `${path} is not a regular file`);
-    const buf = Buffer.alloc(cap + 1);
+    // sized by the file (plus one byte to see growth), not by the cap: state.json is read by the
+    // web server for every service every second, and a zeroed 64 KiB buffer each time dominated its CPU
+    let buf = Buffer.allocUnsafe(Math.min(cap + 1, stat.size + 1, MAX_FIRST_ALLOC));
     let n = 0;
     for (;;) {
       const r = readSync(fd, buf, n, buf.length - n, null);
       if (r === 0) break;
       n += r;
-      if (n === buf.length) break;
+      if (n === buf.length) {
+        if (buf.length >= cap + 1) break;
+        const bigger = Buffer.allocUnsafe(Math.min(cap + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
     }
     return { data: buf.subarray(0, Math.min(n, cap)), stat, truncated: n > cap };
   } finally {
@@ -64,6 +71,9 @@ export function readFirstLine(path: string, opts: SafeReadOptions = {}): string 
     throw e;
   }
 }
+
+/** Largest first buffer of a read (the file's size may be huge or wrong, as for /proc files). */
+const MAX_FIRST_ALLOC = 1024 * 1024;
 
 /** How much of a one-line settings file is read (daemontools' settings are a number or a word). */
 export const FIRST_LINE_CAP = 4096;
