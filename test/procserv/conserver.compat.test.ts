@@ -14,6 +14,18 @@ const LONG = 30000;
 const haveConserver = (): boolean =>
   haveTool('/usr/sbin/conserver', 'conserver-server') && haveTool('/usr/bin/console', 'conserver-client') && haveTool('/usr/bin/tmux', 'tmux');
 
+/**
+ * Types `text` + Enter into a console(1) pane until `expect` shows up: keys sent while console is
+ * still setting up its terminal can be flushed, so a line is typed again (at most every 3 s) until it arrives.
+ */
+async function typeUntil(pane: TmuxPane, text: string, expect: string, watch = pane): Promise<void> {
+  await waitFor(async () => {
+    pane.type(text);
+    pane.keys('Enter');
+    return watch.wait(expect, 3000).then(() => true, () => false);
+  }, LONG, `${expect} on the screen:\n${watch.screen()}`);
+}
+
 /** A scan directory conservr can traverse, with one procserv service per name (`extra` = more procserv options). */
 function iocScan(names: Record<string, string>): { scan: string; cleanup(): void } {
   const { dir, cleanup } = tempDir('svkit-conserver-');
@@ -58,20 +70,14 @@ test('--console-group dialout: the stock conserver (user conservr) serves two co
   const one = await attach('ioc1');
   const two = await attach('ioc2');
   const spy = await attach('-s ioc1');
-  one.type('first ioc');
-  one.keys('Enter');
-  two.type('second ioc');
-  two.keys('Enter');
-  await one.wait('got: first ioc');
-  await two.wait('got: second ioc');
-  await spy.wait('got: first ioc');
+  await typeUntil(one, 'first ioc', 'got: first ioc');
+  await typeUntil(two, 'second ioc', 'got: second ioc');
+  await typeUntil(one, 'for the spy', 'got: for the spy', spy); // the spy sees what `one` does
   assert.ok(!one.screen().includes('second ioc') && !two.screen().includes('first ioc'), 'each console is its own');
   await waitFor(() => cs.log('ioc1').includes('got: first ioc') && cs.log('ioc2').includes('got: second ioc'), LONG, 'conserver logs');
   spy.type('from the spy');
   spy.keys('Enter');
-  one.type('after spy');
-  one.keys('Enter');
-  await one.wait('got: after spy');
+  await typeUntil(one, 'after spy', 'got: after spy');
   assert.ok(!cs.log('ioc1').includes('from the spy'), 'a spy cannot type');
 
   // svc -t: procserv restarts with a new socket; conserver retries a downed console every minute, or at once on bringup
@@ -86,9 +92,36 @@ test('--console-group dialout: the stock conserver (user conservr) serves two co
   one.keys('C-e', 'c', 'o');
   await waitFor(() => welcomes() >= 2, LONG, `conserver reattached to ioc1: ${cs.messages()}`);
   const again = await attach('ioc1'); // a second client: conserver lets it watch while `one` holds write access
-  one.type('after restart');
-  one.keys('Enter');
-  await one.wait('got: after restart');
-  await again.wait('got: after restart');
+  await typeUntil(one, 'after restart', 'got: after restart', again);
   await waitFor(() => cs.log('ioc1').includes('got: after restart'), LONG, 'conserver log after reattach');
+});
+
+test('svconserver round trip: the stock conserver (as conservr) reads the generated entries and `console NAME` reaches each IOC', {
+  skip: !haveConserver() || !conservrIds(),
+}, async (t) => {
+  const { scan, cleanup } = iocScan({ 'ioc@alpha': '--console-group dialout', 'ioc@beta': '--console-group dialout' });
+  // conserver knows them by procserv's -n, with @ (which console(1) reads as NAME@HOST) as -
+  const sv = start(ours('svscan'), [scan], { env: ENV });
+  t.after(async () => { await sv.stop(); await killUnder(scan); cleanup(); });
+  await waitFor(() => ['ioc@alpha', 'ioc@beta'].every((n) => existsSync(join(scan, n, 'console'))), LONG, 'console sockets');
+  const logs = join(scan, '..', 'conserver-logs');
+  const gen = await run(ours('svconserver'), ['--logdir', logs, scan]);
+  assert.equal(gen.code, 0);
+  assert.equal(gen.stderr, '');
+  assert.equal(gen.stdout.split('\n').filter((l) => l.startsWith('console ')).length, 2);
+  const cs = await startConserver(join(scan, '..'), gen.stdout);
+  t.after(() => cs.stop());
+  await waitFor(() => cs.log('ioc-alpha').includes('@@@ Welcome to procServ') && cs.log('ioc-beta').includes('@@@ Welcome to procServ'), LONG, `conserver attached to both: ${cs.messages()}`);
+  const list = await cs.console(['-i']);
+  assert.match(list.stdout, /^ioc-alpha:.*:up:/m);
+  assert.match(list.stdout, /^ioc-beta:.*:up:/m);
+  const panes: TmuxPane[] = [];
+  t.after(() => { for (const p of panes) p.kill(); });
+  for (const n of ['ioc-alpha', 'ioc-beta']) {
+    const p = TmuxPane.start(cs.consoleLine(n));
+    panes.push(p);
+    await p.wait("[Enter `^Ec?' for help]");
+    await typeUntil(p, `hello ${n}`, `got: hello ${n}`);
+    await waitFor(() => cs.log(n).includes(`got: hello ${n}`), LONG, `conserver log of ${n}`);
+  }
 });
