@@ -1,6 +1,6 @@
 /** procserv consoles served by Debian's stock conserver, run as its packaged user conservr: --console-group dialout. */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { killUnder, svstatPid } from '../helpers/hostile-scan.js';
@@ -31,6 +31,7 @@ function iocScan(names: Record<string, string>): { scan: string; cleanup(): void
   const { dir, cleanup } = tempDir('svkit-conserver-');
   chmodSync(dir, 0o755);
   const scan = join(dir, 'service');
+  mkdirSync(scan);
   for (const [name, extra] of Object.entries(names)) {
     makeService(scan, name, `exec 2>&1\nexec procserv -f -L - -n ${name} ${extra} unix:./console ${fixture('procserv-echo')}`);
   }
@@ -96,13 +97,17 @@ test('--console-group dialout: the stock conserver (user conservr) serves two co
   await waitFor(() => cs.log('ioc1').includes('got: after restart'), LONG, 'conserver log after reattach');
 });
 
-test('svconserver round trip: the stock conserver (as conservr) reads the generated entries and `console NAME` reaches each IOC', {
+test('template instances + svconserver round trip: the stock conserver (as conservr) reads the generated entries and `console NAME` reaches each IOC', {
   skip: !haveConserver() || !conservrIds(),
 }, async (t) => {
-  const { scan, cleanup } = iocScan({ 'ioc@alpha': '--console-group dialout', 'ioc@beta': '--console-group dialout' });
-  // conserver knows them by procserv's -n, with @ (which console(1) reads as NAME@HOST) as -
+  const { scan, cleanup } = iocScan({});
+  const template = join(scan, '.templates', 'ioc@');
+  mkdirSync(template, { recursive: true });
+  writeFileSync(join(template, 'run'), `#!/bin/sh\nexec 2>&1\nexec procserv -f -L - -n %i --console-group dialout unix:./console ${fixture('procserv-echo')}\n`, { mode: 0o755 });
   const sv = start(ours('svscan'), [scan], { env: ENV });
   t.after(async () => { await sv.stop(); await killUnder(scan); cleanup(); });
+  const add = await run(ours('svinstance'), ['add', scan, 'ioc@alpha', 'ioc@beta']);
+  assert.equal(add.code, 0, add.stderr);
   await waitFor(() => ['ioc@alpha', 'ioc@beta'].every((n) => existsSync(join(scan, n, 'console'))), LONG, 'console sockets');
   const logs = join(scan, '..', 'conserver-logs');
   const gen = await run(ours('svconserver'), ['--logdir', logs, scan]);
@@ -111,13 +116,13 @@ test('svconserver round trip: the stock conserver (as conservr) reads the genera
   assert.equal(gen.stdout.split('\n').filter((l) => l.startsWith('console ')).length, 2);
   const cs = await startConserver(join(scan, '..'), gen.stdout);
   t.after(() => cs.stop());
-  await waitFor(() => cs.log('ioc-alpha').includes('@@@ Welcome to procServ') && cs.log('ioc-beta').includes('@@@ Welcome to procServ'), LONG, `conserver attached to both: ${cs.messages()}`);
+  await waitFor(() => cs.log('alpha').includes('@@@ Welcome to procServ') && cs.log('beta').includes('@@@ Welcome to procServ'), LONG, `conserver attached to both: ${cs.messages()}`);
   const list = await cs.console(['-i']);
-  assert.match(list.stdout, /^ioc-alpha:.*:up:/m);
-  assert.match(list.stdout, /^ioc-beta:.*:up:/m);
+  assert.match(list.stdout, /^alpha:.*:up:/m);
+  assert.match(list.stdout, /^beta:.*:up:/m);
   const panes: TmuxPane[] = [];
   t.after(() => { for (const p of panes) p.kill(); });
-  for (const n of ['ioc-alpha', 'ioc-beta']) {
+  for (const n of ['alpha', 'beta']) {
     const p = TmuxPane.start(cs.consoleLine(n));
     panes.push(p);
     await p.wait("[Enter `^Ec?' for help]");
