@@ -114,7 +114,10 @@ test('template instances + svconserver round trip: the stock conserver (as conse
   assert.equal(gen.code, 0);
   assert.equal(gen.stderr, '');
   assert.equal(gen.stdout.split('\n').filter((l) => l.startsWith('console ')).length, 2);
-  const cs = await startConserver(join(scan, '..'), gen.stdout);
+  // as the README's recipe: the generated file is #include'd from conserver.cf
+  const included = join(scan, '..', 'svkit.cf');
+  writeFileSync(included, gen.stdout, { mode: 0o644 });
+  const cs = await startConserver(join(scan, '..'), `#include ${included}`);
   t.after(() => cs.stop());
   await waitFor(() => cs.log('alpha').includes('@@@ Welcome to procServ') && cs.log('beta').includes('@@@ Welcome to procServ'), LONG, `conserver attached to both: ${cs.messages()}`);
   const list = await cs.console(['-i']);
