@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { mkfifo, NOBODY } from '../helpers/as-user.js';
+import { mkfifo, NOBODY, shAs } from '../helpers/as-user.js';
 import { killUnder, svstatPid } from '../helpers/hostile-scan.js';
 import { alive, haveDaemontools, ours, ROOT, run, runSync, start, tempDir, theirs, waitFor } from '../helpers/proc.js';
 import { Peer } from '../procserv/console-peer.js';
@@ -138,4 +138,29 @@ test('service-examples: ioc@alpha and ioc@beta are what svinstance makes of the 
   for (const s of ['hello', 'ioc', 'ioc@alpha', 'ioc@beta']) assert.ok(await waitFor(() => svstatPid(join(scan, s)), LONG, `${s} up`));
   const st = await run(ours('svstat'), [join(scan, '.templates', 'ioc@')]);
   assert.match(st.stdout, /supervise not running|unable to open/, 'the template itself is not supervised');
+});
+
+test('svinstance remove of an instance owned by a hostile user: a log/ swapped for a link to another service, links to root files: only the instance goes', async (t) => {
+  const { scan } = templateScan(t);
+  const add = await run(ours('svinstance'), ['add', scan, 'app@victim']);
+  assert.equal(add.code, 0, add.stderr);
+  const addEvil = await run(ours('svinstance'), ['-u', 'nobody', 'add', scan, 'app@evil']);
+  assert.equal(addEvil.code, 0, addEvil.stderr);
+  const victim = join(scan, 'app@victim');
+  const evil = join(scan, 'app@evil');
+  const victimPid = await svstatPid(victim);
+  const victimLogPid = await svstatPid(join(victim, 'log'));
+  const precious = join(scan, '..', 'precious');
+  mkdirSync(precious);
+  writeFileSync(join(precious, 'file'), 'keep\n');
+  // as nobody: log/ becomes a link to the victim, and links (to a directory, to a file) point at root's files
+  await shAs(NOBODY, `mv log log.old && ln -s ../app@victim log && ln -s ${precious} dirlink && ln -s ${precious}/file filelink && mkdir d && ln -s ${precious} d/inner`, evil);
+  const rm = await run(ours('svinstance'), ['remove', scan, 'app@evil']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.ok(!existsSync(evil), 'the instance is gone');
+  assert.deepEqual(readdirSync(scan).sort(), ['.templates', 'app@victim']);
+  assert.equal(readFileSync(join(precious, 'file'), 'utf8'), 'keep\n', 'nothing outside the instance deleted');
+  assert.equal(await svstatPid(victim), victimPid, 'the victim service still runs, same pid');
+  assert.equal(await svstatPid(join(victim, 'log')), victimLogPid, 'and its logger');
+  assert.ok(alive(victimPid));
 });

@@ -3,10 +3,11 @@
  * (the instance name; `%%` is a literal `%`), and instances `T@NAME` in a scan directory that are
  * plain service directories (the names substituted on creation), so every daemontools tool reads them.
  */
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { errnoError } from '@svkit/diag';
 import { writeControl } from '@svkit/protocol/control-write';
+import { DirHandle } from '@svkit/protocol/dir-handle';
 import { LOG, SUPERVISE_DIR } from '@svkit/protocol/layout';
 import { superviseRunning } from '@svkit/protocol/ok-probe';
 import { readBounded } from '@svkit/protocol/safe-read';
@@ -78,14 +79,14 @@ export function createInstance(scan: string, template: string, instance: string,
   if (exists) throw errnoError('EEXIST', `${target} exists`);
   if (!lstatSync(template).isDirectory()) throw errnoError('ENOTDIR', `${template} is not a directory`);
   const tmp = join(scan, `.${instance}.new-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  removeTree(tmp);
   const report: CreateReport = { skipped: [] };
   try {
     copyTree(template, tmp, name, '', report);
     if (owner) chownTree(tmp, owner.uid, owner.gid);
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTree(tmp);
     throw e;
   }
   return report;
@@ -114,10 +115,41 @@ export function waitSupervised(dir: string, timeoutMs: number): Promise<boolean>
   return until(() => running(dir) && (!hasLog || running(join(dir, LOG))), timeoutMs);
 }
 
+/** Opens directory `name` in `parent` without following a link; undefined when it is not a directory (or absent). */
+function openSub(parent: DirHandle, name: string): DirHandle | undefined {
+  try {
+    return DirHandle.open(parent.path(name));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Deletes `name` in `parent` and everything below it through held descriptors: a link is removed
+ * itself, a directory is emptied through its own descriptor. The owner of the tree (maybe another
+ * user) swapping a directory for a link meanwhile cannot make us delete anything outside it.
+ */
+function removeAt(parent: DirHandle, name: string): void {
+  const sub = openSub(parent, name);
+  if (!sub) {
+    try { unlinkSync(parent.path(name)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    return;
+  }
+  try {
+    for (const entry of readdirSync(sub.path('.'))) removeAt(sub, entry);
+  } finally {
+    sub.close();
+  }
+  rmdirSync(parent.path(name));
+}
+
 /**
  * Removes instance `scan/T@NAME` the daemontools way: renamed to a dot name (svscan forgets it),
- * the service then its logger stopped with `dx` and waited for, then deleted. ETIMEDOUT leaves the
- * renamed directory (named in the error) for the operator.
+ * the service then its logger (a real log/ subdirectory only, never a link) stopped with `dx` and
+ * waited for, then deleted through descriptors. ETIMEDOUT leaves the renamed directory (named in
+ * the error) for the operator.
  */
 export async function removeInstance(scan: string, instance: string, timeoutMs: number): Promise<void> {
   parseInstance(instance);
@@ -126,10 +158,29 @@ export async function removeInstance(scan: string, instance: string, timeoutMs: 
   if (!st.isDirectory()) throw errnoError('ENOTDIR', `${target} is not a directory (a link? remove it with rm)`);
   const gone = join(scan, `.${instance}.removed-${process.pid}`);
   renameSync(target, gone);
-  for (const dir of [gone, join(gone, LOG)]) {
-    if (!running(dir)) continue;
-    writeControl(dir, 'dx');
-    if (!(await until(() => !running(dir), timeoutMs))) throw errnoError('ETIMEDOUT', `${dir} did not stop; it is left there`);
+  const top = DirHandle.open(gone);
+  const log = openSub(top, LOG);
+  try {
+    for (const [h, dir] of [[top, gone], [log, join(gone, LOG)]] as const) {
+      if (!h) continue;
+      const at = h.path('.');
+      if (!running(at)) continue;
+      writeControl(at, 'dx');
+      if (!(await until(() => !running(at), timeoutMs))) throw errnoError('ETIMEDOUT', `${dir} did not stop; it is left there`);
+    }
+  } finally {
+    log?.close();
+    top.close();
   }
-  rmSync(gone, { recursive: true, force: true });
+  removeTree(gone);
+}
+
+/** Deletes `path` (whose parent directory is trusted) and everything below it, see removeAt. */
+function removeTree(path: string): void {
+  const parent = DirHandle.open(dirname(path), true);
+  try {
+    removeAt(parent, basename(path));
+  } finally {
+    parent.close();
+  }
 }
