@@ -59,7 +59,8 @@ function socketInUse(path: string): Promise<boolean> {
   });
 }
 
-function groupId(name: string): number {
+/** The gid of group `name` (or a number); ENOENT for an unknown group. */
+export function groupId(name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
     const f = line.split(':');

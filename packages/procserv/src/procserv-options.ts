@@ -29,6 +29,8 @@ export interface ProcservOptions {
   oneshot: boolean;
   scrollback: number;
   clientBuffer: number;
+  /** --console-group: UNIX socket files without explicit permissions are 0660 and owned by this group. */
+  consoleGroup: string | undefined;
   command: string[];
   /** -V or -h: print this and exit 0. */
   show: 'version' | 'help' | undefined;
@@ -68,7 +70,9 @@ Options (procServ 2.7 compatible):
 svkit additions:
     --oneshot             exit when the child exits, with its status (128+N for signal N)
     --scrollback=BYTES    output kept for replay to new clients (default 262144, 0 = none)
-    --client-buffer=BYTES output queued per slow client before dropping (default 1048576)`;
+    --client-buffer=BYTES output queued per slow client before dropping (default 1048576)
+    --console-group=GROUP UNIX socket files are 0660 and belong to GROUP (default 0600, owner only);
+                          dialout lets Debian's conserver (user conservr) connect`;
 
 interface OptDef {
   long: string;
@@ -106,6 +110,7 @@ const DEFS: OptDef[] = [
   { long: 'oneshot', arg: 'none' },
   { long: 'scrollback', arg: 'required' },
   { long: 'client-buffer', arg: 'required' },
+  { long: 'console-group', arg: 'required' },
 ];
 
 /** A usage error (exit 100). */
@@ -141,6 +146,14 @@ function endpoint(s: string): Endpoint {
   }
 }
 
+/** A UNIX socket file without USER:GROUP:PERM of its own gets `group` and mode 0660 (explicit specifications win). */
+function withGroup(ep: Endpoint, group: string): void {
+  if (ep.kind !== 'unix' || ep.abstract) return;
+  if (ep.user !== undefined || ep.group !== undefined || ep.perm !== undefined) return;
+  ep.group = group;
+  ep.perm = 0o660;
+}
+
 /** Parses argv; throws UsageError on bad input. `env` supplies PROCSERV_PID. */
 export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): ProcservOptions {
   const o: ProcservOptions = {
@@ -148,7 +161,7 @@ export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): Procs
     ignore: [], logoutCmd: undefined, killCmd: 0x18, toggleCmd: 0x14, killSignal: 9, chdir: undefined, exec: undefined,
     control: [], logPorts: [], allow: false, holdoff: 15, autoRestart: true, wait: false, timefmt: '%c',
     logstamp: undefined, coresize: undefined, quiet: false, oneshot: false, scrollback: 256 * 1024,
-    clientBuffer: 1024 * 1024, command: [], show: undefined,
+    clientBuffer: 1024 * 1024, consoleGroup: undefined, command: [], show: undefined,
   };
   let stampDefault = false;
   const set = (def: OptDef, val: string | undefined): void => {
@@ -190,6 +203,10 @@ export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): Procs
       case 'oneshot': o.oneshot = true; break;
       case 'scrollback': o.scrollback = parseCount('scrollback size', v); break;
       case 'client-buffer': o.clientBuffer = Math.max(4096, parseCount('client buffer size', v)); break;
+      case 'console-group':
+        if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(v)) throw new UsageError(`bad console group: ${v}`);
+        o.consoleGroup = v;
+        break;
     }
   };
   let i = 0;
@@ -239,5 +256,8 @@ export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): Procs
   }
   if (rest.length === 0) throw new UsageError('missing command');
   o.command = rest;
+  if (o.consoleGroup !== undefined) {
+    for (const ep of [...o.control, ...o.logPorts]) withGroup(ep, o.consoleGroup);
+  }
   return o;
 }

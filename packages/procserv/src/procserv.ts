@@ -9,7 +9,7 @@ import { findProgram } from './console-child.js';
 import { ConsoleLog } from './console-log.js';
 import { ConsoleServer, VERSION } from './console-server.js';
 import { TerminalChannel } from './console-terminal.js';
-import { describeEndpoint, listenEndpoint } from './endpoint.js';
+import { describeEndpoint, groupId, listenEndpoint } from './endpoint.js';
 import { writeInstanceFiles } from './instance-files.js';
 import { HELP, parseProcservArgs, USAGE, UsageError, type ProcservOptions } from './procserv-options.js';
 
@@ -31,6 +31,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     return serve(o, io, e);
   });
+}
+
+/** --console-group must name a group we may give our socket files to: root any, others only their own. */
+function checkConsoleGroup(group: string, e: Strerr): void {
+  let gid: number;
+  try {
+    gid = groupId(group);
+  } catch {
+    e.die(111, `unable to use console group ${group}: no such group`);
+  }
+  const uid = process.geteuid?.() ?? 0;
+  if (uid !== 0 && gid !== process.getegid?.() && !(process.getgroups?.() ?? []).includes(gid)) {
+    e.die(111, `unable to use console group ${group}: uid ${uid} is not a member (add the user to it, e.g. adduser USER ${group})`);
+  }
 }
 
 /** procServ without -f forks a daemon; we start ourselves again, detached, with -f. */
@@ -58,6 +72,7 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   } catch (err) {
     e.dieSys(`unable to run ${program}`, err);
   }
+  if (o.consoleGroup !== undefined) checkConsoleGroup(o.consoleGroup, e);
   let server!: ConsoleServer;
   let log: ConsoleLog | undefined;
   if (o.logfile !== undefined) {

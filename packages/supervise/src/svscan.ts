@@ -6,6 +6,7 @@
  * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
  */
 import { errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { takeEarlySignals } from './early-signals.js';
 import { Scanner } from './scanner.js';
 import { startReaper } from './zombie-reaper.js';
 
@@ -34,6 +35,11 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       process.on('SIGTERM', down);
       process.on('SIGINT', down);
       scanner.start();
+      // signals that came while we loaded (bin/svscan records them from its first line): act on them now
+      for (const sig of takeEarlySignals()) {
+        if (sig === 'SIGHUP') scanner.queueScan();
+        else down();
+      }
     });
   });
 }
