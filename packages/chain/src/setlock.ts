@@ -1,7 +1,7 @@
 /** setlock [-nNxX] FILE CHILD: runs CHILD holding an exclusive flock on FILE (passed on as an open fd). */
 import { constants, openSync } from 'node:fs';
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { flock, LOCK_EX, LOCK_NB, setCloseOnExec } from '@svkit/sys';
+import { flock, LOCK_EX, LOCK_NB, passOnExec } from '@svkit/sys';
 import { getopt } from './getopt.js';
 import { execChild } from './child-exec.js';
 
@@ -39,7 +39,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       if (quietFail) return 0;
       return e.dieSys(`unable to lock ${file}`, err);
     }
-    setCloseOnExec(fd, false); // Node opens everything close-on-exec: the child must inherit the lock
+    passOnExec(fd); // Node opens everything close-on-exec: the child must inherit the lock
     return execChild(e, child, io.env);
   });
 }

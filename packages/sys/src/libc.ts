@@ -3,11 +3,14 @@
  * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { errnoError } from '@svkit/diag';
-import { restoreInheritedFds } from './inherited-fds.js';
+// first: it snapshots the inherited fds, before koffi loads Node's crypto (whose thread opens files)
+import { prepareFdsForExec } from './inherited-fds.js';
 
+// loaded here, not by an import statement: a bundle (esbuild) would hoist that above the snapshot
+const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 const lib = koffi.load('libc.so.6');
 
 const errnoNames: Record<number, string> = {};
@@ -54,7 +57,10 @@ const c = {
   inotify_init1: lib.func('int inotify_init1(int flags)'),
   inotify_add_watch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   inotify_rm_watch: lib.func('int inotify_rm_watch(int fd, int wd)'),
+  unshare: lib.func('int unshare(int flags)'),
 };
+
+const CLONE_FILES = 0x400;
 
 /** flock(2) operations. */
 export const LOCK_SH = 1;
@@ -141,8 +147,9 @@ export function resetSignals(): void {
 
 /**
  * Replaces the process image: execve(2). Resets signal dispositions and mask first and clears
- * O_NONBLOCK on fds 0-2 (Node may have set it) and passes on the inherited descriptors that Node
- * marked close-on-exec. `lastStep` runs just before the execve call itself. Returns only by throwing.
+ * O_NONBLOCK on fds 0-2 (Node may have set it); only fds 0-2, the inherited descriptors and those
+ * passed with `passOnExec` reach the program (see inherited-fds.ts). `lastStep` runs just before the
+ * execve call itself. Returns only by throwing; after a failure the process must only report and exit.
  */
 export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, lastStep?: () => void): never {
   const envp: (string | null)[] = [];
@@ -151,7 +158,7 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, las
   for (const fd of [0, 1, 2]) {
     try { setNonBlocking(fd, false); } catch { /* closed fd: leave it */ }
   }
-  restoreInheritedFds(setCloseOnExec);
+  prepareFdsForExec(() => check(c.unshare(CLONE_FILES), 'unshare'), setCloseOnExec);
   resetSignals();
   const args = [...argv, null];
   lastStep?.(); // e.g. setrlimit: as late as possible, so that Node itself does not run under the new limits
