@@ -1,0 +1,59 @@
+// Builds what the npm package ships instead of packages/ (run by `npm pack` through "prepack", after
+// the build): one esbuild bundle per command in package.json's "bin", dist/NAME.js, which bin/NAME
+// loads when packages/ is absent. The module a launcher names ('../packages/PKG/dist/FILE.js') is
+// the entry; a module another one starts by path (`new URL('./X.js', import.meta.url)`, e.g.
+// fghack-child.js) becomes dist/X.js too. koffi and node-pty stay outside, as real dependencies.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+const EXTERNAL = ['koffi', 'node-pty'];
+
+/** The module bin/NAME runs in a clone, as a path below the root. */
+export function launcherTarget(name, binPath) {
+  const text = readFileSync(join(root, binPath), 'utf8');
+  const m = /'\.\.\/(packages\/[^']+\.js)'/.exec(text);
+  if (!m) throw new Error(`${binPath}: no '../packages/.../dist/....js' module in it`);
+  if (!text.includes(`'../dist/${name}.js'`)) {
+    throw new Error(`${binPath}: does not fall back to '../dist/${name}.js' (the npm package has no packages/): copy bin/svc's form`);
+  }
+  return m[1];
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const entries = new Map(); // output name -> absolute entry path
+for (const [name, binPath] of Object.entries(pkg.bin)) entries.set(name, join(root, launcherTarget(name, binPath)));
+
+const done = new Set();
+const sizes = [];
+while (done.size < entries.size) {
+  for (const [name, entry] of entries) {
+    if (done.has(name)) continue;
+    done.add(name);
+    const r = await build({
+      entryPoints: [entry],
+      outfile: join(out, `${name}.js`),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: EXTERNAL,
+      metafile: true,
+      logLevel: 'warning',
+    });
+    sizes.push(`${name} ${Math.round(r.metafile.outputs[Object.keys(r.metafile.outputs)[0]].bytes / 1024)} KiB`);
+    for (const input of Object.keys(r.metafile.inputs)) {
+      const file = resolve(root, input);
+      for (const m of readFileSync(file, 'utf8').matchAll(/new URL\('\.\/([\w-]+)\.js', import\.meta\.url\)/g)) {
+        const side = m[1];
+        if (!entries.has(side)) entries.set(side, join(dirname(file), `${side}.js`));
+      }
+    }
+  }
+}
+process.stdout.write(`bundle: ${entries.size} files in dist/: ${sizes.join(', ')}\n`);
