@@ -4,7 +4,7 @@
 // the entry; a module another one starts by path (`new URL('./X.js', import.meta.url)`, e.g.
 // fghack-child.js) becomes dist/X.js too. koffi and node-pty stay outside, as real dependencies.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,13 +12,30 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
 const EXTERNAL = ['koffi', 'node-pty'];
 
-/** The module bin/NAME runs in a clone, as a path below the root. */
+/** The launcher bin/NAME: the build in packages/ when present (a clone), else the bundle. */
+export function launcherText(name, mod) {
+  return `#!/usr/bin/env node
+// In a clone: the build in packages/; in the npm package (no packages/): the bundle in dist/.
+import { existsSync } from 'node:fs';
+const src = new URL('../${mod}', import.meta.url);
+const { main } = await import(existsSync(src) ? src : new URL('../dist/${name}.js', import.meta.url));
+process.exit(await main(process.argv.slice(2)));
+`;
+}
+
+/**
+ * The module bin/NAME runs in a clone, as a path below the root. A launcher in the plain form
+ * (`import { main } from '../packages/...'`, which the package cannot run) is rewritten into the
+ * form above, with a note to commit it.
+ */
 export function launcherTarget(name, binPath) {
-  const text = readFileSync(join(root, binPath), 'utf8');
+  const file = join(root, binPath);
+  const text = readFileSync(file, 'utf8');
   const m = /'\.\.\/(packages\/[^']+\.js)'/.exec(text);
   if (!m) throw new Error(`${binPath}: no '../packages/.../dist/....js' module in it`);
   if (!text.includes(`'../dist/${name}.js'`)) {
-    throw new Error(`${binPath}: does not fall back to '../dist/${name}.js' (the npm package has no packages/): copy bin/svc's form`);
+    writeFileSync(file, launcherText(name, m[1]));
+    process.stderr.write(`bundle: warning: ${binPath} rewritten to fall back to dist/${name}.js (the package has no packages/): commit it\n`);
   }
   return m[1];
 }
