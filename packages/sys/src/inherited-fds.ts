@@ -70,6 +70,21 @@ function snapshot(): FdId[] {
   return out;
 }
 
+/**
+ * Waits until Node has read NODE_EXTRA_CA_CERTS. Node 22 and later start reading it on a thread of
+ * their own once crypto is loaded (koffi loads it), with a plain open: a child spawned (fork + exec,
+ * e.g. supervise starting ./run) while that file is open would inherit it. Asking for the extra
+ * certificates on the main thread waits for that load to end (or does it here), and the file is
+ * closed when it returns. Node 20 reads the file at start-up, before any of our code runs.
+ */
+export function settleNodeCrypto(require: (id: string) => unknown): void {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return;
+  const tls = require('node:tls') as { getCACertificates?: (type: string) => unknown };
+  try {
+    tls.getCACertificates?.('extra');
+  } catch { /* an unreadable file: Node only warns about it */ }
+}
+
 /** Hands `fd` on to the program this process execs (e.g. setlock's lock). */
 export function passOnExec(fd: number): void {
   const st = fstatSync(fd);

@@ -7,10 +7,12 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { errnoError } from '@svkit/diag';
 // first: it snapshots the inherited fds, before koffi loads Node's crypto (whose thread opens files)
-import { prepareFdsForExec } from './inherited-fds.js';
+import { prepareFdsForExec, settleNodeCrypto } from './inherited-fds.js';
 
 // loaded here, not by an import statement: a bundle (esbuild) would hoist that above the snapshot
-const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+const require = createRequire(import.meta.url);
+const koffi = require('koffi') as typeof import('koffi');
+settleNodeCrypto(require); // koffi loads crypto: no file Node opens for that may stay open for a child
 const lib = koffi.load('libc.so.6');
 
 const errnoNames: Record<number, string> = {};
