@@ -5,12 +5,14 @@
  */
 import type { BenchCase, CaseContext } from './bench-case.js';
 import { sidesOf } from './bench-case.js';
+import { caCase } from './cases/ca.js';
 import { controlCase } from './cases/control.js';
 import { consoleCase } from './cases/console.js';
 import { logCase } from './cases/log.js';
 import { memoryCase } from './cases/memory.js';
 import { pickupCase } from './cases/pickup.js';
 import { restartCase } from './cases/restart.js';
+import { pmtrCase } from './cases/pmtr.js';
 import { cleanupAll, cleanupOnSignals } from './cleanup.js';
 import { loadConfig } from './config.js';
 import { describeMachine, loadAverage } from './machine.js';
@@ -19,7 +21,7 @@ import { renderTable, type Row } from './table.js';
 import { haveC, theirs } from './tools.js';
 
 /** Every case, in run order. */
-export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase];
+export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase];
 
 const USAGE = `usage: npm run bench [-- CASE...]   (BENCH_QUICK=1 for a smoke run)
 cases: ${CASES.map((c) => [c.name, ...c.aliases].join('|')).join(', ')}`;

@@ -47,7 +47,7 @@ export function manPage(name, help, date) {
   const out = [
     `.TH ${name.toUpperCase()} 1 "${date}" "svkit ${pkg.version}" "svkit"`,
     '.SH NAME',
-    `${roff(name)} \\- ${roff(summary.charAt(0).toLowerCase() + summary.slice(1))}`,
+    `${roff(name)} \\- ${roff(summary)}`,
     '.SH SYNOPSIS',
     ...usage.flatMap((u, i) => (i === 0 ? [`.B ${roff(u)}`] : ['.br', `.B ${roff(u)}`])),
     '.SH DESCRIPTION',

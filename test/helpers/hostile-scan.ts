@@ -4,9 +4,9 @@
  * nobody may traverse. Cleanup kills every process whose cwd lies in the temp dir (svscans,
  * services run as root or as nobody, whatever they started), then removes it as root.
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { NOBODY, chownTree } from './as-user.js';
+import { NOBODY, chownTree, mkfifo } from './as-user.js';
 import { ours, run, sleep, start, tempDir, waitFor } from './proc.js';
 import { makeService } from './service-dir.js';
 
@@ -159,4 +159,19 @@ export function forgedStatus(pid: number): Buffer {
   b[16] = 0;
   b[17] = 'u'.charCodeAt(0);
   return b;
+}
+
+/**
+ * A directory D that looks supervised (D/supervise/ok is a FIFO the test holds open for reading)
+ * but whose supervise/status is a FIFO: what a reader must not block on. Removed after the test.
+ */
+export function fifoStatusDir(t: { after(fn: () => void): void }): string {
+  const { dir: root, cleanup } = tempDir();
+  const d = join(root, 'd');
+  mkdirSync(join(d, 'supervise'), { recursive: true });
+  mkfifo(join(d, 'supervise/ok'));
+  mkfifo(join(d, 'supervise/status'));
+  const okFd = openSync(join(d, 'supervise/ok'), constants.O_RDONLY | constants.O_NONBLOCK);
+  t.after(() => { closeSync(okFd); cleanup(); });
+  return d;
 }

@@ -90,6 +90,54 @@ export function readyPid(text: string): number {
   return Number(all[all.length - 1]![1]);
 }
 
+/** A TCP port nobody listens on just now (the kernel's pick). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** A procserv (ours or theirs) with a TCP control port, started in a temp dir. */
+export interface ServedTcp {
+  dir: string;
+  port: number;
+  proc: ReturnType<typeof start>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `bin -f -I info ARGS PORT CMD...` on a free port and waits until it listens (its info file);
+ * tries another port when something else took the first one meanwhile.
+ */
+export async function serveTcp(args: string[], cmd: string[] = [fixture('procserv-echo')], bin = ours('procserv')): Promise<ServedTcp> {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  const info = join(dir, 'info');
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const proc = start(bin, ['-f', '-I', info, ...args, String(port), ...cmd], { cwd: dir });
+    try {
+      await waitFor(() => readOr(info).includes(`:${port}`) || proc.child.exitCode !== null, 10000, 'procserv listening');
+    } catch (e) {
+      await proc.stop('SIGKILL');
+      cleanup();
+      throw e;
+    }
+    if (proc.child.exitCode === null) {
+      return { dir, port, proc, async stop() { await proc.stop('SIGTERM'); cleanup(); } };
+    }
+    await proc.stop();
+    if (attempt >= 5) {
+      cleanup();
+      throw new Error(`procserv did not start: ${proc.stderr()}`);
+    }
+  }
+}
+
 /** Reads a file, or '' when it is missing. */
 export function readOr(path: string): string {
   try {

@@ -1,10 +1,10 @@
 /** procserv next to Debian's procServ 2.7, and with real peers: socat, telnet (in tmux), conserver. */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixture, haveTool, ours, run, start, tempDir, theirs, waitFor } from '../helpers/proc.js';
-import { Peer, readOr, serve } from './console-peer.js';
+import { fixture, haveTool, ours, run, runSync, start, tempDir, theirs, waitFor } from '../helpers/proc.js';
+import { freePort, Peer, readOr, serve } from './console-peer.js';
 import { TmuxPane } from './tmux-pane.js';
 
 const SEED = ['-L', '-', '-i', '^D^C', '-n', 'ioc1', '-x', '^X', '-k', '^T'];
@@ -119,4 +119,110 @@ test('conserver attaches to the UNIX-socket console as type uds; console reads a
   await pane.wait('[exit 0]');
   const r = await run('/usr/bin/console', ['-M', '127.0.0.1', '-p', String(port), '-i']);
   assert.match(r.stdout, /ioc1/);
+});
+
+test('unix:@NAME binds exactly that abstract name, as procServ does: socat ABSTRACT-CONNECT reaches it', { skip: !haveTool('/usr/bin/socat', 'socat') || !haveTool('/usr/bin/procServ', 'procserv') }, async (t) => {
+  const entries: string[] = [];
+  for (const bin of [theirs('procServ'), ours('procserv')]) {
+    const name = `svkit-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const proc = start(bin, ['-f', `unix:@${name}`, fixture('procserv-echo')]);
+    t.after(() => proc.stop());
+    // /proc/net/unix shows the name's NULs as @: a padded name would be followed by a run of @
+    const entry = await waitFor(() => readFileSync('/proc/net/unix', 'latin1').split('\n').find((l) => l.includes(`@${name}`)), 10000, 'abstract socket');
+    entries.push(entry.slice(entry.indexOf('@')).replace(name, 'NAME'));
+    const socat = start('/usr/bin/socat', ['-', `ABSTRACT-CONNECT:${name}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => socat.stop());
+    await waitFor(() => socat.stdout().includes('(plus you)'), 10000, `socat reaching ${bin}: ${socat.stderr()}`);
+    // procServ drops input until its child runs: wait for the child (in the banner, or starting after it)
+    await waitFor(() => /Child ".*" PID: \d+|ready \d+/.test(socat.stdout()), 10000, 'the child running');
+    socat.child.stdin!.write('via socat\r');
+    await waitFor(() => socat.stdout().includes('got: via socat'), 10000, 'the child answering socat');
+    await socat.stop();
+    await proc.stop();
+  }
+  assert.deepEqual(entries, ['@NAME', '@NAME']);
+});
+
+test('procserv -f in a terminal: the terminal is a console client, with the banner procServ shows there', { skip: !haveTool('/usr/bin/procServ', 'procserv') || !haveTool('/usr/bin/tmux', 'tmux') }, async (t) => {
+  /** Runs `bin -f -x ^L -I info PORT echo` in a tmux pane; types a line; returns the normalized banner. */
+  async function inTerminal(bin: string): Promise<string> {
+    const { dir, cleanup } = tempDir('svkit-procserv-');
+    const port = await freePort();
+    const info = join(dir, 'info'); // procServ -f writes no -p file
+    const pane = TmuxPane.start(`${bin} -f -x ^L -I ${info} ${port} ${fixture('procserv-echo')}`, dir);
+    let pid = 0;
+    t.after(() => {
+      // a server that lost its terminal keeps running (procServ too): end it here whatever happened
+      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      pane.kill();
+      cleanup();
+    });
+    pid = Number((await waitFor(() => /^pid:(\d+)$/m.exec(readOr(info)), 10000, 'info file'))[1]);
+    const tty = runSync('tmux', ['display', '-p', '-t', pane.name, '#{pane_tty}']).stdout.trim();
+    const screen = await pane.wait(/ready \d+/);
+    const banner = screen.slice(screen.indexOf('@@@ Welcome'), screen.indexOf('@@@ Restarting child')).replace(/"$/m, ''); // procServ leaks a telnet byte there
+    assert.match(runSync('stty', ['-a', '-F', tty]).stdout, /-icanon/, 'terminal in raw mode while attached');
+    pane.type('typed in the terminal');
+    pane.keys('Enter');
+    await pane.wait('got: typed in the terminal');
+    const peer = await waitFor(() => Peer.connect(port).catch(() => undefined), 10000, 'control port');
+    t.after(() => peer.close());
+    await peer.waitText('@@@ 1 user(s) and 0 logger(s) connected (plus you)');
+    pane.keys('C-x'); // the kill key acts from the terminal too
+    await peer.waitText('The process was killed by signal 9');
+    pane.keys('C-l'); // logout: the terminal is no client any more, only the peer is
+    await waitFor(async () => {
+      const p = await Peer.connect(port);
+      await p.waitText('(plus you)');
+      p.close();
+      return p.text().includes('@@@ 1 user(s) and 0 logger(s) connected (plus you)');
+    }, 10000, 'terminal logged out');
+    process.kill(pid, 'SIGTERM');
+    await pane.wait('[exit ');
+    return banner.replace(/\d{2,}/g, 'N').replace(/at: .*/g, 'at: TIME').replace(/Welcome to procServ \(.*\)/, 'Welcome to procServ (VERSION)');
+  }
+  const theirsBanner = await inTerminal(theirs('procServ'));
+  const oursBanner = await inTerminal(ours('procserv'));
+  assert.equal(oursBanner, theirsBanner);
+  assert.match(oursBanner, /@@@ 0 user\(s\) and 0 logger\(s\) connected \(plus you\)\n@@@ \^R or \^X restarts the child, \^Q quits the server, \^L closes this connection\n$/);
+});
+
+test('procserv -f in a terminal: the terminal is restored on exit and what was typed never reaches the shell', { skip: !haveTool('/usr/bin/tmux', 'tmux') }, async (t) => {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  const sock = join(dir, 'console');
+  const info = join(dir, 'info');
+  const pane = TmuxPane.start(`${ours('procserv')} -f --noautorestart -I ${info} unix:${sock} ${fixture('procserv-echo')}; stty -a | grep -o -- '-\\?icanon'`, dir);
+  let pid = 0;
+  t.after(() => {
+    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    pane.kill();
+    cleanup();
+  });
+  pid = Number((await waitFor(() => /^pid:(\d+)$/m.exec(readOr(info)), 10000, 'info file'))[1]);
+  await pane.wait(/ready \d+/);
+  pane.type('echo SHELL-RAN-$((6*7))');
+  pane.keys('Enter');
+  await pane.wait('got: echo SHELL-RAN');
+  pane.keys('C-x'); // kill; auto restart is off
+  await pane.wait('auto restart is disabled');
+  pane.keys('C-q'); // quit
+  const screen = await pane.wait('[exit 0]');
+  assert.match(screen, /\[exit 0\]/);
+  assert.match(screen, /^icanon$/m, 'terminal back in canonical mode');
+  assert.doesNotMatch(screen, /SHELL-RAN-42/);
+  assert.equal(existsSync(sock), false);
+});
+
+test('a command that cannot run: procServ and procserv both refuse to start, naming it and the reason', { skip: !haveTool('/usr/bin/procServ', 'procserv') }, async () => {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  try {
+    const t = await run(theirs('procServ'), ['-f', `unix:${join(dir, 'c1')}`, '/nonexistent/cmd'], { cwd: dir });
+    const o = await run(ours('procserv'), ['-f', `unix:${join(dir, 'c2')}`, '/nonexistent/cmd'], { cwd: dir });
+    assert.notEqual(t.code, 0);
+    assert.notEqual(o.code, 0);
+    assert.match(t.stderr, /\/nonexistent\/cmd: No such file or directory/);
+    assert.match(o.stderr, /\/nonexistent\/cmd: file does not exist/);
+  } finally {
+    cleanup();
+  }
 });

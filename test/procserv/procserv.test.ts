@@ -1,19 +1,22 @@
 /** procserv as a whole: the seed's procServ line, clients, control keys, files, exit paths, bad clients. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { alive, fixture, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
-import { Peer, readOr, readyPid, serve } from './console-peer.js';
+import { alive, fixture, haveTool, ours, run, start, tempDir, waitFor } from '../helpers/proc.js';
+import { Peer, readOr, readyPid, serve, serveTcp } from './console-peer.js';
+import { TmuxPane } from './tmux-pane.js';
 
 const SEED = ['-L', '-', '-i', '^D^C', '-n', 'ioc1', '-x', '^X', '-k', '^T'];
+/** The child's whole "ready PID" line (waiting for "ready " alone can see the line cut after it). */
+const READY = /ready \d+\r\n/;
 
 test('the seed line: banner, input echoed and answered, ^D^C dropped, console log on stdout', async (t) => {
   const s = await serve([...SEED, '-I', 'info']);
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   const text = p.text();
   assert.match(text, /^@@@ Welcome to procServ \(/);
   assert.match(text, /@@@ Use \^T to kill the child, auto restart is ON, use \^T to toggle auto restart\r\n/);
@@ -51,12 +54,14 @@ test('kill key restarts the child with a new PID; toggle turns auto restart off;
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   const pid1 = readyPid(p.text());
   p.write('\x18'); // ^X: kill
   await p.waitText(`Received a sigChild for process ${pid1}. The process was killed by signal 9`);
-  await p.waitText(/ready (\d+)[\s\S]*ready (\d+)/);
-  const pid2 = readyPid(p.text());
+  // only the new child can say ready after this (before it, the replay may repeat the first one's line)
+  const after = (): string => p.text().slice(p.text().indexOf(`Received a sigChild for process ${pid1}`));
+  await waitFor(() => /ready \d+/.test(after()), 10000, 'the new child ready');
+  const pid2 = readyPid(after());
   assert.notEqual(pid2, pid1);
   assert.equal(alive(pid1), false);
   p.write('\x14'); // ^T: auto restart OFF
@@ -77,7 +82,7 @@ test('--killsig: the kill key sends that signal to the child\'s group; --coresiz
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   assert.match(p.text(), /Max core file size\s+1048576\s+1048576\s+bytes/);
   const pid1 = readyPid(p.text());
   const bg = Number(/bg (\d+)/.exec(p.text())![1]);
@@ -96,7 +101,7 @@ test('the child exits and is restarted after the holdoff; exit status is reporte
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   p.write('quit 7\r');
   await p.waitText('Normal exit status = 7');
   await p.waitText('a new one will be restarted shortly');
@@ -108,7 +113,7 @@ test('--oneshot: procserv exits with the child status, removing its socket and i
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   p.write('quit 42\r');
   const code = await new Promise<number | null>((r) => s.proc.child.once('exit', (c) => r(c)));
   assert.equal(code, 42);
@@ -124,7 +129,7 @@ test('--noautorestart with -w: child starts only on ^R, ^Q quits the server with
   await p.waitText('is SHUT DOWN');
   assert.doesNotMatch(p.text(), /ready/);
   p.write('\x12');
-  await p.waitText('ready ');
+  await p.waitText(READY);
   p.write('quit 0\r');
   await p.waitText('auto restart is disabled');
   p.write('\x11');
@@ -137,7 +142,7 @@ test('SIGTERM: the child is killed, socket, pid and info files are removed, exit
   t.after(() => s.stop());
   const p = await Peer.connect(s.sock, 100);
   t.after(() => p.close());
-  await p.waitText('ready ');
+  await p.waitText(READY);
   const child = readyPid(p.text());
   assert.equal(readFileSync(join(s.dir, 'pid'), 'utf8'), `${s.proc.child.pid}\n`);
   const exited = new Promise<number | null>((r) => s.proc.child.once('exit', (c) => r(c)));
@@ -181,7 +186,7 @@ test('scrollback: a client asks for the last N lines', async (t) => {
   t.after(() => s.stop());
   const a = await Peer.connect(s.sock, 100);
   t.after(() => a.close());
-  await a.waitText('ready ');
+  await a.waitText(READY);
   for (const w of ['one', 'two', 'three']) {
     a.write(`${w}\r`);
     await a.waitText(`got: ${w}`);
@@ -199,7 +204,7 @@ test('bad clients: vanish at once, send garbage and a huge paste, never read: th
   t.after(() => s.stop());
   const good = await Peer.connect(s.sock, 100);
   t.after(() => good.close());
-  await good.waitText('ready ');
+  await good.waitText(READY);
   for (let i = 0; i < 20; i++) (await Peer.connect(s.sock)).close(); // connect and vanish
   const garbage = await Peer.connect(s.sock);
   garbage.write(Buffer.from([0, 0xff, 0xfa, 1, 2, 3, 0x0a, 0xff, 0xff, 0x1b, 0x5b]));
@@ -252,4 +257,124 @@ test('usage errors exit 100; -V prints the version', async () => {
     busy.cleanup();
   }
   void readOr;
+});
+
+test('a command that cannot run: fatal at once with the reason (procServ refuses it too); a bare name is found in PATH', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  t.after(cleanup);
+  const missing = await run(ours('procserv'), ['-f', `unix:${join(dir, 'c')}`, '/nonexistent/cmd'], { cwd: dir });
+  assert.equal(missing.code, 111);
+  assert.equal(missing.stderr, 'procserv: fatal: unable to run /nonexistent/cmd: file does not exist\n');
+  assert.equal(existsSync(join(dir, 'c')), false, 'no console socket left behind');
+  writeFileSync(join(dir, 'noexec'), '#!/bin/sh\n');
+  const noexec = await run(ours('procserv'), ['-f', `unix:${join(dir, 'c')}`, './noexec'], { cwd: dir });
+  assert.equal(noexec.code, 111);
+  assert.equal(noexec.stderr, 'procserv: fatal: unable to run ./noexec: access denied\n');
+  const inPath = await run(ours('procserv'), ['-f', '--oneshot', `unix:${join(dir, 'c')}`, 'sh', '-c', 'exit 3'], { cwd: dir });
+  assert.equal(inPath.code, 3, inPath.stderr);
+});
+
+test('the program vanishes while procserv runs: clients and new banners say why the child is SHUT DOWN', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  t.after(cleanup);
+  const prog = join(dir, 'ioc');
+  writeFileSync(prog, `#!/bin/sh\nexec ${fixture('procserv-echo')}\n`, { mode: 0o755 });
+  const s = await serve(['--holdoff', '0'], [prog]);
+  t.after(() => s.stop());
+  const p = await Peer.connect(s.sock, 100);
+  t.after(() => p.close());
+  await p.waitText(READY);
+  unlinkSync(prog);
+  p.write('quit 0\r');
+  await p.waitText(`@@@ Unable to start child "${prog}": ${prog}: file does not exist\r\n`);
+  const late = await Peer.connect(s.sock);
+  t.after(() => late.close());
+  await late.waitText('(plus you)');
+  assert.match(late.text(), new RegExp(`is SHUT DOWN\\r\\n@@@ Unable to start child ".*": ${prog}: file does not exist\\r\\n`));
+  writeFileSync(prog, `#!/bin/sh\nexec ${fixture('procserv-echo')}\n`, { mode: 0o755 });
+  await p.waitText(/ready \d+[\s\S]*ready \d+/, 20000); // retried (not in a busy loop: at most once a second)
+});
+
+test('a UNIX endpoint in a missing directory: the real reason', async () => {
+  const r = await run(ours('procserv'), ['-f', 'unix:/nonexistent/dir/sock', fixture('procserv-echo')]);
+  assert.equal(r.code, 111);
+  assert.equal(r.stderr, 'procserv: fatal: unable to listen on unix:/nonexistent/dir/sock: file does not exist\n');
+  const r2 = await run(ours('procserv'), ['-f', '-P', '127.0.0.1:1', '-P', `unix:${fixture('procserv-echo')}/sock`, fixture('procserv-echo')]);
+  assert.equal(r2.code, 111);
+  assert.match(r2.stderr, /^procserv: fatal: unable to listen on unix:.*procserv-echo\/sock: not a directory\n$/, 'names the endpoint that failed');
+});
+
+test('TCP: the attach request works as on UNIX sockets (telnet CR LF too); a telnet user who types ^@ first loses nothing', async (t) => {
+  const s = await serveTcp(['--holdoff', '0']);
+  t.after(() => s.stop());
+  const writer = await Peer.connect(s.port, 100);
+  t.after(() => writer.close());
+  await writer.waitText(READY);
+  writer.write('one\r\n');
+  await writer.waitText('got: one');
+  const watcher = await Peer.connect(s.port);
+  t.after(() => watcher.close());
+  watcher.write('\0svconsole replay=2 readonly\r\n'); // as a telnet-speaking client ends a line
+  await watcher.waitText('@@@ End of scrollback');
+  assert.match(watcher.text(), /@@@ Replaying the last 2 line\(s\) of scrollback\r\none\r\ngot: one\r\n@@@ End of scrollback/);
+  const pid = readyPid(writer.text());
+  watcher.write('typed by the watcher\r\n\x18\x14');
+  writer.write('two\r\n');
+  await watcher.waitText('got: two');
+  const third = await Peer.connect(s.port);
+  t.after(() => third.close());
+  await third.waitText('(plus you)');
+  assert.match(third.text(), /@@@ 1 user\(s\) and 1 logger\(s\) connected \(plus you\)/, 'a read-only client counts as a logger');
+  writer.write('three\r\n');
+  await writer.waitText('got: three');
+  assert.doesNotMatch(writer.text(), /typed by the watcher|Toggled auto restart|Received a sigChild/);
+  assert.ok(alive(pid), 'the watcher\'s kill key did nothing');
+  const nul = await Peer.connect(s.port);
+  t.after(() => nul.close());
+  await nul.waitText('(plus you)');
+  nul.write('\0hi there\r\n');
+  await writer.waitText(/got: \x00?hi there\r\n/);
+});
+
+test('read-only request on a UNIX socket: typing and the kill, toggle and restart keys never reach the child', async (t) => {
+  const s = await serve(['--holdoff', '0', '-w']);
+  t.after(() => s.stop());
+  const ro = await Peer.connect(s.sock);
+  t.after(() => ro.close());
+  await ro.waitText('is SHUT DOWN');
+  // one write: by the time a new client's banner counts it as a logger, the keys have been seen too
+  ro.write('\0svconsole readonly\n\x12\x18\x14\x11'); // ^R would start the child; kill, toggle, ^Q (quit while shut down)
+  const rw = await Peer.connect(s.sock);
+  t.after(() => rw.close());
+  await rw.waitText('@@@ 0 user(s) and 1 logger(s) connected (plus you)');
+  assert.match(rw.text(), /is SHUT DOWN/, 'the read-only ^R did not start the child');
+  rw.write('\x12');
+  await rw.waitText(READY);
+  ro.write('from ro\r');
+  rw.write('from rw\r');
+  await ro.waitText('got: from rw');
+  assert.doesNotMatch(ro.text(), /got: from ro|Toggled/);
+  assert.ok(alive(s.proc.child.pid!), 'server still there after the read-only ^Q');
+});
+
+test('procserv -f started in the background of an interactive shell leaves the terminal alone (is not stopped)', { skip: !haveTool('/usr/bin/tmux', 'tmux') }, async (t) => {
+  const { dir, cleanup } = tempDir('svkit-procserv-');
+  t.after(cleanup);
+  const sock = join(dir, 'console');
+  const pane = TmuxPane.start('exec bash --norc -i', dir);
+  t.after(() => pane.kill());
+  pane.type(`${ours('procserv')} -f -I info unix:${sock} ${fixture('procserv-echo')} & echo "started $!"`);
+  pane.keys('Enter');
+  const pid = Number(/started (\d+)/.exec(await pane.wait(/started \d+/))![1]);
+  t.after(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  await waitFor(() => existsSync(sock), 10000, 'console socket');
+  const p = await Peer.connect(sock);
+  t.after(() => p.close());
+  await p.waitText('@@@ 0 user(s) and 0 logger(s) connected (plus you)');
+  p.write('still answering\r');
+  await p.waitText('got: still answering');
+  const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]![0];
+  assert.notEqual(state, 'T', 'not stopped by SIGTTIN/SIGTTOU');
+  process.kill(pid, 'SIGTERM');
+  await waitFor(() => !alive(pid), 10000, 'procserv gone');
 });

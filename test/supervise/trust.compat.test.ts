@@ -1,23 +1,15 @@
 /** The client side of the trust model against Debian's daemontools 0.76: same text, same exit codes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
-import { NOBODY, asUser, mkfifo } from '../helpers/as-user.js';
-import { LONG, hostileScan } from '../helpers/hostile-scan.js';
-import { haveDaemontools, ours, run, tempDir, theirs, waitFor } from '../helpers/proc.js';
+import { NOBODY, asUser } from '../helpers/as-user.js';
+import { LONG, fifoStatusDir, hostileScan } from '../helpers/hostile-scan.js';
+import { haveDaemontools, ours, run, theirs, waitFor } from '../helpers/proc.js';
 
 const HAVE = haveDaemontools();
 const opts = { skip: !HAVE && 'Debian daemontools not installed' };
 
 test('R6: svstat on a FIFO at supervise/status (ok held open) prints what 0.76 prints, at once', opts, async (t) => {
-  const { dir: root, cleanup } = tempDir();
-  const d = join(root, 'd');
-  mkdirSync(join(d, 'supervise'), { recursive: true });
-  mkfifo(join(d, 'supervise/ok'));
-  mkfifo(join(d, 'supervise/status'));
-  const okFd = openSync(join(d, 'supervise/ok'), constants.O_RDONLY | constants.O_NONBLOCK);
-  t.after(() => { closeSync(okFd); cleanup(); });
+  const d = fifoStatusDir(t);
   const line = `${d}: unable to read supervise/status: bad format\n`;
   const them = await run(theirs('svstat'), [d], { timeoutMs: 20000 });
   assert.deepEqual({ code: them.code, stdout: them.stdout }, { code: 0, stdout: line }, '0.76');

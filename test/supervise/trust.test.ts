@@ -12,7 +12,7 @@ import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readF
 import { join } from 'node:path';
 import { NOBODY, asUser, chownTree, mkfifo, shAs } from '../helpers/as-user.js';
 import {
-  LONG, forgedStatus, hostileScan, pidsUnder, procStartTime, procStatusField, rssMb, statusPidIn, stillSupervises, svstatLine, svstatPid,
+  LONG, fifoStatusDir, forgedStatus, hostileScan, pidsUnder, procStartTime, procStatusField, rssMb, statusPidIn, stillSupervises, svstatLine, svstatPid,
 } from '../helpers/hostile-scan.js';
 import { alive, ours, run, runSync, tempDir, waitFor } from '../helpers/proc.js';
 import { fileLines, makeService } from '../helpers/service-dir.js';
@@ -178,13 +178,7 @@ test('R4: symlinks planted in a new supervise/ never change a root file (content
 });
 
 test('R6: svstat and svc -w read a FIFO at supervise/status without blocking (ok held open: "running")', async (t) => {
-  const { dir: root, cleanup } = tempDir();
-  const d = join(root, 'd');
-  mkdirSync(join(d, 'supervise'), { recursive: true });
-  mkfifo(join(d, 'supervise/ok'));
-  mkfifo(join(d, 'supervise/status'));
-  const okFd = openSync(join(d, 'supervise/ok'), constants.O_RDONLY | constants.O_NONBLOCK);
-  t.after(() => { closeSync(okFd); cleanup(); });
+  const d = fifoStatusDir(t);
   const r = await run(ours('svstat'), [d], { timeoutMs: 20000 });
   assert.deepEqual({ code: r.code, signal: r.signal, stdout: r.stdout }, { code: 0, signal: null, stdout: `${d}: unable to read supervise/status: bad format\n` });
   const w = await run(ours('svc'), ['-wu', '-T', '2000', d], { timeoutMs: 20000 });
@@ -242,5 +236,20 @@ test('R2: a supervise/ planted by nobody before svscan starts is refused (warnin
   const inS = pidsUnder(h.s);
   if (inS.length) bad.push(`s/run was started: pids ${inS.join(' ')} run in s`);
   if (existsSync(join(h.s, 'marker'))) bad.push('s/run created its marker');
+  assert.deepEqual(bad, []);
+});
+
+test('R2: a log/ that nobody made a link to a root-owned service directory is refused; that directory never runs', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  // a root service directory outside the scan dir, which must not run fed by s's output
+  const victim = makeService(h.root, 'victim', 'id -u > marker\nexec cat');
+  await shAs(NOBODY, `ln -s ${victim} log`, h.s);
+  const sv = h.svscan();
+  await waitFor(async () => /: up \(pid \d+\)/.test(await svstatLine(h.s)), LONG, 's up');
+  await stillSupervises(h.b, 'beside the planted log link');
+  const bad: string[] = [];
+  if (!/unable to supervise s\/log: unable to use s\/log: a symbolic link, in a directory we do not own/.test(sv.stderr())) bad.push(`no warning for s/log (stderr ${JSON.stringify(sv.stderr())})`);
+  if (existsSync(join(victim, 'marker'))) bad.push(`victim/run ran as uid ${readFileSync(join(victim, 'marker'), 'utf8').trim()}`);
+  if (pidsUnder(victim).length) bad.push('victim/run is running');
   assert.deepEqual(bad, []);
 });

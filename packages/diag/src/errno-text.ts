@@ -40,6 +40,7 @@ const TEXT: Record<string, string> = {
   // svkit's own codes for files of the wrong type
   ENOTFIFO: 'not a FIFO',
   ENOTREG: 'not a regular file',
+  ESYMLINK: 'a symbolic link (not followed)',
 };
 
 /** The daemontools-style text for an error: its errno text, else its message. */

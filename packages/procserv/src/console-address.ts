@@ -7,10 +7,17 @@ import { errnoError } from '@svkit/diag';
 export const SERVICE_CONSOLE = 'console';
 
 /** A resolved console address. */
-export type ConsoleAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type ConsoleAddress =
+  | { kind: 'unix'; path: string }
+  | { kind: 'abstract'; name: string }
+  | { kind: 'tcp'; host: string; port: number };
 
-/** Resolves `target`: `DIR` (uses DIR/console), `PATH` or `unix:PATH` of a socket, `PORT` or `HOST:PORT`. */
+/**
+ * Resolves `target`: `DIR` (uses DIR/console), `PATH` or `unix:PATH` of a socket, `unix:@NAME` (an
+ * abstract socket, as procserv's endpoint), `PORT` or `HOST:PORT`.
+ */
 export function resolveConsole(target: string): ConsoleAddress {
+  if (target.startsWith('unix:@') && target.length > 6) return { kind: 'abstract', name: target.slice(6) };
   if (target.startsWith('unix:')) return { kind: 'unix', path: target.slice(5) };
   const tcp = /^(?:(.+):)?(\d{1,5})$/.exec(target);
   let st;

@@ -1,6 +1,9 @@
 /** The interactive child on a pseudo-terminal (node-pty): start, output, input, signals, exit status. */
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { spawn as ptySpawn, type IPty } from 'node-pty';
-import { PtyInput } from './pty-input.js';
+import { errnoError } from '@svkit/diag';
+import { FdWriter } from './fd-writer.js';
 
 /** How a child ended. */
 export interface ChildExit {
@@ -27,15 +30,50 @@ export interface ChildHooks {
   onInputFull(full: boolean): void;
 }
 
+/** Throws unless `path` is an executable regular file. */
+function checkExecutable(path: string): void {
+  const st = statSync(path);
+  if (st.isDirectory()) throw errnoError('EISDIR', `${path} is a directory`);
+  if (!st.isFile()) throw errnoError('EACCES', `${path} is not a regular file`);
+  accessSync(path, constants.X_OK);
+}
+
+/**
+ * Finds the program the child runs, as execvp will: a name with a slash from the child's directory,
+ * else along PATH. Throws with the reason (ENOENT, EACCES, EISDIR...) so that it can be shown:
+ * procServ checks the command before it starts, and a failed exec in the child tells nobody why.
+ */
+export function findProgram(file: string, cwd: string, pathVar: string | undefined): string {
+  if (file.includes('/')) {
+    const path = resolve(cwd, file);
+    checkExecutable(path);
+    return path;
+  }
+  let found: unknown;
+  for (const dir of (pathVar ?? '/bin:/usr/bin').split(':')) {
+    const path = resolve(cwd, dir || '.', file);
+    try {
+      checkExecutable(path);
+      return path;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') found ??= e; // there, but not runnable: say so, as execvp does
+    }
+  }
+  throw found ?? errnoError('ENOENT', `${file} is not in PATH`);
+}
+
 /** One incarnation of the child. */
 export class ConsoleChild {
   readonly pid: number;
   readonly startedAt = new Date();
   private readonly pty: IPty;
-  private readonly input: PtyInput | undefined;
+  private readonly input: FdWriter | undefined;
   private exited = false;
 
+  /** Starts the child; throws (see findProgram) when its program cannot be run. */
   constructor(spec: ChildSpec, hooks: ChildHooks) {
+    findProgram(spec.file, spec.cwd, spec.env.PATH);
     this.pty = ptySpawn(spec.file, spec.args, {
       name: spec.env.TERM || 'xterm',
       cols: 80,
@@ -46,7 +84,7 @@ export class ConsoleChild {
     });
     this.pid = this.pty.pid;
     const fd = (this.pty as unknown as { _fd?: unknown })._fd;
-    this.input = typeof fd === 'number' ? new PtyInput(fd, hooks.onInputFull) : undefined;
+    this.input = typeof fd === 'number' ? new FdWriter(fd, hooks.onInputFull) : undefined;
     (this.pty.onData as unknown as (cb: (d: Buffer) => void) => void)((d) => hooks.onData(d));
     this.pty.onExit(({ exitCode, signal }) => {
       this.exited = true;
@@ -60,7 +98,7 @@ export class ConsoleChild {
     return !this.exited;
   }
 
-  /** Sends input to the child (bounded; see PtyInput). */
+  /** Sends input to the child (bounded; see FdWriter). */
   write(buf: Buffer): void {
     if (this.exited) return;
     if (this.input) this.input.write(buf);

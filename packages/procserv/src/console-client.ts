@@ -4,12 +4,23 @@
  * the other clients never wait), and once the client catches up it gets one line
  * `@@@ N bytes of output dropped (client too slow)`.
  */
-import type net from 'node:net';
-import { decodeAttachRequest, MAX_REQUEST, type AttachRequest } from './attach-request.js';
+import type { EventEmitter } from 'node:events';
+import { AttachRequestReader, type AttachRequest } from './attach-request.js';
 import { escapeIac, TELNET_HELLO, TelnetDecoder } from './telnet.js';
 
 /** Default bound of a client's output queue. */
 export const CLIENT_QUEUE = 1024 * 1024;
+
+/** What a client talks through: a socket, or the terminal of `procserv -f` (console-terminal.ts). */
+export interface ClientChannel extends EventEmitter {
+  write(d: Buffer | string): boolean;
+  readonly writableLength: number;
+  pause(): unknown;
+  resume(): unknown;
+  /** Closes after what is queued has been sent. */
+  end(): unknown;
+  destroy(): unknown;
+}
 
 /** What the server hears from a client. */
 export interface ClientHooks {
@@ -21,15 +32,14 @@ export interface ClientHooks {
 /** A connection to the console. */
 export class ConsoleClient {
   private readonly telnet: TelnetDecoder | undefined;
-  private header: Buffer | undefined; // collecting an attach request
-  private first = true;
+  private readonly request = new AttachRequestReader();
   private dropped = 0;
   private closed = false;
   /** Input from this client is dropped (log endpoint, or the client asked for read-only). */
   readOnly: boolean;
 
   constructor(
-    readonly socket: net.Socket,
+    readonly socket: ClientChannel,
     opts: { telnet: boolean; logger: boolean; maxQueue: number },
     private readonly hooks: ClientHooks,
   ) {
@@ -84,29 +94,11 @@ export class ConsoleClient {
 
   private onData(raw: Buffer): void {
     if (this.closed) return;
-    let d = this.telnet ? this.telnet.decode(raw) : raw;
-    if (this.first && d.length > 0) {
-      this.first = false;
-      if (d[0] === 0) this.header = Buffer.alloc(0);
+    const { input, request } = this.request.feed(this.telnet ? this.telnet.decode(raw) : raw);
+    if (request) {
+      if (request.readOnly) this.readOnly = true; // from now on the server drops its input, keys included
+      this.hooks.onRequest(this, request);
     }
-    if (this.header) {
-      const nl = d.indexOf(0x0a);
-      const part = nl < 0 ? d : d.subarray(0, nl);
-      if (this.header.length + part.length > MAX_REQUEST) {
-        this.header = undefined; // garbage: drop it and everything up to here
-        return;
-      }
-      this.header = Buffer.concat([this.header, part]);
-      if (nl < 0) return;
-      const line = this.header.subarray(1).toString('latin1');
-      this.header = undefined;
-      const req = decodeAttachRequest(line);
-      if (req) {
-        if (req.readOnly) this.readOnly = true;
-        this.hooks.onRequest(this, req);
-      }
-      d = d.subarray(nl + 1);
-    }
-    if (d.length > 0 && !this.readOnly) this.hooks.onInput(this, d);
+    if (input.length > 0 && !this.readOnly) this.hooks.onInput(this, input);
   }
 }

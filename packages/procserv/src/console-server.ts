@@ -4,10 +4,10 @@
  * (kill, toggle auto restart, logout, and ^R/^Q while the child is shut down) and ignored
  * characters are taken out. Server messages start with `@@@`, as procServ's do.
  */
-import type net from 'node:net';
+import { errnoText } from '@svkit/diag';
 import type { AttachRequest } from './attach-request.js';
 import { ConsoleChild, type ChildExit, type ChildSpec } from './console-child.js';
-import { ConsoleClient } from './console-client.js';
+import { ConsoleClient, type ClientChannel } from './console-client.js';
 import type { ConsoleLog } from './console-log.js';
 import { showChar } from './control-char.js';
 import { Scrollback } from './scrollback.js';
@@ -18,6 +18,8 @@ export const VERSION = 'svkit procserv 0.1.0';
 
 const CTRL_R = 0x12;
 const CTRL_Q = 0x11;
+/** Least time between two attempts to start a program that could not be run. */
+const START_RETRY_MS = 1000;
 
 /** Settings of a console server. */
 export interface ServerConfig {
@@ -53,6 +55,8 @@ export interface ServerConfig {
 export class ConsoleServer {
   private child: ConsoleChild | undefined;
   private lastExit: ChildExit | undefined;
+  /** Why the last start failed (cleared by a successful start). */
+  private startFailure: string | undefined;
   private readonly clients = new Set<ConsoleClient>();
   private readonly scrollback: Scrollback;
   private readonly startedAt = new Date();
@@ -73,8 +77,11 @@ export class ConsoleServer {
     if (!this.cfg.wait) this.startChild();
   }
 
-  /** Attaches a new connection (`logger`: from a read-only log endpoint). */
-  attach(socket: net.Socket, telnet: boolean, logger: boolean): void {
+  /**
+   * Attaches a new connection (`logger`: from a read-only log endpoint; `terminal`: the terminal
+   * procserv runs in, which gets the shorter banner procServ shows there).
+   */
+  attach(socket: ClientChannel, telnet: boolean, logger: boolean, terminal = false): void {
     if (this.quitting) { socket.destroy(); return; }
     const c = new ConsoleClient(socket, { telnet, logger, maxQueue: this.cfg.clientQueue }, {
       onInput: (cl, d) => this.onInput(cl, d),
@@ -82,16 +89,16 @@ export class ConsoleServer {
       onClose: (cl) => this.clients.delete(cl),
     });
     if (this.inputFull) socket.pause();
-    c.sendText(this.banner(logger));
+    c.sendText(terminal ? this.terminalBanner() : this.banner(logger));
     this.clients.add(c);
   }
 
-  /** Number of control and logger clients attached. */
+  /** Number of control and logger clients attached (a client that asked to be read-only is a logger). */
   counts(): { users: number; loggers: number } {
     let users = 0;
     let loggers = 0;
     for (const c of this.clients) {
-      if (c.logger) loggers++;
+      if (c.readOnly) loggers++;
       else users++;
     }
     return { users, loggers };
@@ -153,10 +160,10 @@ export class ConsoleServer {
         onInputFull: (full) => this.setInputFull(full),
       });
     } catch (e) {
-      this.message(`@@@ Unable to start child ${this.quotedTitle}: ${(e as Error).message}\n`);
-      this.onChildExit(undefined, { pid: 0, code: 127, signal: undefined });
+      this.startFailed(`${this.cfg.child.file}: ${errnoText(e)}`);
       return;
     }
+    this.startFailure = undefined;
     this.child = child;
     if (this.holdLog) child.pause();
     let text = `@@@ Restarting child ${this.quotedTitle}\n`;
@@ -165,8 +172,25 @@ export class ConsoleServer {
     this.message(text);
   }
 
-  private onChildExit(child: ConsoleChild | undefined, e: ChildExit): void {
-    if (child && child !== this.child) return;
+  /** The child could not be started (its program is missing, not executable...): say why, then as after an exit. */
+  private startFailed(reason: string): void {
+    this.startFailure = reason;
+    let text = `@@@ Unable to start child ${this.quotedTitle}: ${reason}\n`;
+    if (this.cfg.oneshot) {
+      this.message(`${text}@@@ procserv exits (--oneshot)\n`);
+      this.quitting = true;
+      this.cfg.onQuit(127);
+      return;
+    }
+    text += this.autoRestart
+      ? '@@@ Child process is shutting down, a new one will be restarted shortly\n'
+      : '@@@ Child process is shutting down, auto restart is disabled\n';
+    this.message(`${text}${this.shutdownHelp()}\n`);
+    if (this.autoRestart) this.scheduleRestart(START_RETRY_MS); // not a busy loop when the holdoff is 0
+  }
+
+  private onChildExit(child: ConsoleChild, e: ChildExit): void {
+    if (child !== this.child) return;
     this.lastExit = e;
     this.setInputFull(false);
     const how = e.signal !== undefined ? `The process was killed by signal ${e.signal}` : `Normal exit status = ${e.code}`;
@@ -190,9 +214,10 @@ export class ConsoleServer {
     if (this.autoRestart) this.scheduleRestart();
   }
 
-  private scheduleRestart(): void {
+  /** Starts the child again after the holdoff (and at least `minDelay` ms from now). */
+  private scheduleRestart(minDelay = 0): void {
     if (this.restartTimer || this.child?.running) return;
-    const delay = Math.max(0, this.lastStart + this.cfg.holdoff * 1000 - Date.now());
+    const delay = Math.max(minDelay, this.lastStart + this.cfg.holdoff * 1000 - Date.now());
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.autoRestart) this.startChild();
@@ -265,28 +290,47 @@ export class ConsoleServer {
 
   // ---- banner ---------------------------------------------------------------------------------
 
+  /** The first lines a control client gets: welcome and keys. */
+  private welcome(): string[] {
+    const cfg = this.cfg;
+    const lines = [`@@@ Welcome to procServ (${VERSION})`];
+    const kill = cfg.killCmd !== undefined ? `Use ${showChar(cfg.killCmd)} to kill the child, ` : '';
+    const toggle = cfg.toggleCmd !== undefined ? `, use ${showChar(cfg.toggleCmd)} to toggle auto restart` : '';
+    lines.push(`@@@ ${kill}auto restart is ${this.autoRestart ? 'ON' : 'OFF'}${toggle}`);
+    if (cfg.logoutCmd !== undefined) lines.push(`@@@ Use ${showChar(cfg.logoutCmd)} to logout from procServ server`);
+    return lines;
+  }
+
+  /** The count line: who else is attached. */
+  private countLine(): string {
+    const { users, loggers } = this.counts();
+    return `@@@ ${users} user(s) and ${loggers} logger(s) connected (plus you)`;
+  }
+
+  /** The banner on the terminal of `procserv -f`: as procServ shows it there (no PIDs or directories). */
+  private terminalBanner(): string {
+    const lines = this.welcome();
+    lines.push(`@@@ procServ server started at: ${strftime(this.cfg.timefmt, this.startedAt)}`);
+    lines.push(this.countLine());
+    if (this.child?.running !== true) lines.push(this.shutdownHelp());
+    return lines.map((l) => `${l}\r\n`).join('');
+  }
+
   private banner(logger: boolean): string {
     const cfg = this.cfg;
-    const lines: string[] = [];
+    const lines: string[] = logger ? [] : this.welcome();
     const running = this.child?.running === true;
-    if (!logger) {
-      lines.push(`@@@ Welcome to procServ (${VERSION})`);
-      const kill = cfg.killCmd !== undefined ? `Use ${showChar(cfg.killCmd)} to kill the child, ` : '';
-      const toggle = cfg.toggleCmd !== undefined ? `, use ${showChar(cfg.toggleCmd)} to toggle auto restart` : '';
-      lines.push(`@@@ ${kill}auto restart is ${this.autoRestart ? 'ON' : 'OFF'}${toggle}`);
-      if (cfg.logoutCmd !== undefined) lines.push(`@@@ Use ${showChar(cfg.logoutCmd)} to logout from procServ server`);
-    }
     lines.push(`@@@ procServ server PID: ${process.pid}`);
     lines.push(`@@@ Server startup directory: ${cfg.serverCwd}`);
     lines.push(`@@@ Child startup directory: ${cfg.child.cwd}`);
     lines.push(cfg.named ? `@@@ Child ${this.quotedTitle} started as: ${cfg.commandLine}` : `@@@ Child started as: ${cfg.commandLine}`);
     if (running) lines.push(`@@@ Child ${this.quotedTitle} PID: ${this.child!.pid}`);
     else lines.push(`@@@ Child ${this.quotedTitle} is SHUT DOWN`);
+    if (!running && this.startFailure !== undefined) lines.push(`@@@ Unable to start child ${this.quotedTitle}: ${this.startFailure}`);
     lines.push(`@@@ procServ server started at: ${strftime(cfg.timefmt, this.startedAt)}`);
     if (running) lines.push(`@@@ Child ${this.quotedTitle} started at: ${strftime(cfg.timefmt, this.child!.startedAt)}`);
     if (!logger) {
-      const { users, loggers } = this.counts();
-      lines.push(`@@@ ${users} user(s) and ${loggers} logger(s) connected (plus you)`);
+      lines.push(this.countLine());
       if (!running) lines.push(this.shutdownHelp());
     }
     return lines.map((l) => `${l}\r\n`).join('');

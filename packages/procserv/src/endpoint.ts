@@ -1,9 +1,9 @@
 /** Console endpoints: procServ's specifications (`PORT`, `IFACE:PORT`, `unix:PATH`, `unix:USER:GROUP:PERM:PATH`, `unix:@NAME`). */
-import { chmodSync, chownSync, lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import net from 'node:net';
 import { errnoError } from '@svkit/diag';
-import { getpwnam, umask } from '@svkit/sys';
+import { closeQuiet, getpwnam, listenAbstract, umask } from '@svkit/sys';
 
 /** A parsed endpoint. */
 export type Endpoint =
@@ -79,7 +79,8 @@ function userId(name: string): number {
  * Starts listening on `ep`. A stale UNIX socket file (nobody accepting) is replaced; a live one is
  * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions,
  * under a temporary name renamed into place once listening (so the path never refuses connections),
- * and removed again when the server closes.
+ * and removed again when the server closes. An abstract name is bound exactly (no NUL padding), so
+ * that socat's ABSTRACT-CONNECT and other programs reach it by the same name.
  */
 export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
   const server = net.createServer({ pauseOnConnect: false, noDelay: true }, onConnection);
@@ -88,9 +89,18 @@ export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConne
     return server;
   }
   if (ep.abstract) {
-    await listen(server, { path: `\0${ep.path}` });
+    const fd = listenAbstract(ep.path);
+    try {
+      await listen(server, { fd });
+    } catch (e) {
+      closeQuiet(fd);
+      throw e;
+    }
     return server;
   }
+  // Node reports a missing directory as EACCES: find the real reason first
+  const dir = statSync(dirname(ep.path));
+  if (!dir.isDirectory()) throw errnoError('ENOTDIR', `${dirname(ep.path)} is not a directory`);
   let st;
   try { st = lstatSync(ep.path); } catch { st = undefined; }
   if (st) {
@@ -123,13 +133,16 @@ export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConne
   return server;
 }
 
-function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
+/** Listens on an address, or (`fd`) on a socket already bound. */
+function listen(server: net.Server, opts: net.ListenOptions | { fd: number }): Promise<void> {
   return new Promise((res, rej) => {
     const onErr = (e: Error): void => rej(e);
     server.once('error', onErr);
-    server.listen(opts, () => {
+    const done = (): void => {
       server.off('error', onErr);
       res();
-    });
+    };
+    if ('fd' in opts) server.listen(opts, done);
+    else server.listen(opts, done);
   });
 }

@@ -1,11 +1,14 @@
 /** procserv: procServ-compatible console server; runs one interactive child on a pty for many clients. */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import type net from 'node:net';
 import { resolve } from 'node:path';
-import { processIo, runMain, type Io, type Strerr } from '@svkit/diag';
+import { errnoError, processIo, runMain, type Io, type Strerr } from '@svkit/diag';
 import { RLIMIT, setrlimit } from '@svkit/sys';
+import { findProgram } from './console-child.js';
 import { ConsoleLog } from './console-log.js';
 import { ConsoleServer, VERSION } from './console-server.js';
+import { TerminalChannel } from './console-terminal.js';
 import { describeEndpoint, listenEndpoint } from './endpoint.js';
 import { writeInstanceFiles } from './instance-files.js';
 import { HELP, parseProcservArgs, USAGE, UsageError, type ProcservOptions } from './procserv-options.js';
@@ -42,6 +45,19 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   const commandLine = o.command.join(' ');
   let quit!: (code: number) => void;
   const quitting = new Promise<number>((r) => { quit = r; });
+  const childCwd = resolve(serverCwd, o.chdir ?? '.');
+  const program = o.exec ?? o.command[0]!;
+  // as procServ: a command that cannot run is an error now, not a child that is forever SHUT DOWN
+  try {
+    if (!statSync(childCwd).isDirectory()) throw errnoError('ENOTDIR', `${childCwd} is not a directory`);
+  } catch (err) {
+    e.dieSys(`unable to change directory to ${childCwd}`, err);
+  }
+  try {
+    findProgram(program, childCwd, io.env.PATH);
+  } catch (err) {
+    e.dieSys(`unable to run ${program}`, err);
+  }
   let server!: ConsoleServer;
   let log: ConsoleLog | undefined;
   if (o.logfile !== undefined) {
@@ -55,7 +71,7 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
     title: o.name ?? commandLine,
     named: o.name !== undefined,
     commandLine,
-    child: { file: o.exec ?? o.command[0]!, args: o.command.slice(1), cwd: resolve(serverCwd, o.chdir ?? '.'), env: io.env },
+    child: { file: program, args: o.command.slice(1), cwd: childCwd, env: io.env },
     serverCwd,
     killCmd: o.killCmd,
     toggleCmd: o.toggleCmd,
@@ -76,20 +92,16 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   const listeners: net.Server[] = [];
   const closeListeners = (): void => { for (const l of listeners) l.close(); };
   const described: string[] = [];
-  try {
-    for (const ep of o.control) {
-      const telnet = ep.kind === 'tcp';
-      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, false)));
-      described.push(describeEndpoint(ep, o.allow));
+  const endpoints = [...o.control.map((ep) => ({ ep, logger: false })), ...o.logPorts.map((ep) => ({ ep, logger: true }))];
+  for (const { ep, logger } of endpoints) {
+    const telnet = ep.kind === 'tcp';
+    try {
+      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, logger)));
+    } catch (err) {
+      closeListeners();
+      e.dieSys(`unable to listen on ${describeEndpoint(ep, o.allow)}`, err);
     }
-    for (const ep of o.logPorts) {
-      const telnet = ep.kind === 'tcp';
-      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, true)));
-      described.push(describeEndpoint(ep, o.allow));
-    }
-  } catch (err) {
-    closeListeners();
-    e.dieSys(`unable to listen on ${o.control.concat(o.logPorts).map((x) => describeEndpoint(x, o.allow)).join(', ')}`, err);
+    described.push(describeEndpoint(ep, o.allow));
   }
   let removeFiles = (): void => {};
   try {
@@ -108,6 +120,9 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   process.on('SIGINT', onTerm);
   process.on('SIGQUIT', onTerm);
 
+  // as procServ: the terminal procserv -f runs in is a console client, unless the log goes there
+  const terminal = o.logfile !== '-' ? TerminalChannel.open() : undefined;
+  if (terminal) server.attach(terminal, false, false, true);
   server.start();
   const code = await quitting;
 

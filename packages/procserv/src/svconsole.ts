@@ -1,13 +1,14 @@
 /** svconsole: attach the terminal to a procserv console (raw mode; ^] . detaches). */
 import net from 'node:net';
 import { processIo, runMain, type Io } from '@svkit/diag';
+import { connectAbstract } from '@svkit/sys';
 import { encodeAttachRequest } from './attach-request.js';
 import { resolveConsole, type ConsoleAddress } from './console-address.js';
 import { parseCommandChar, showChar } from './control-char.js';
 import { EscapeFilter } from './escape-key.js';
 import { TelnetDecoder, escapeIac } from './telnet.js';
 
-const USAGE = 'svconsole [ -r ] [ -l lines ] [ -e char ] service-dir|socket|[host:]port';
+const USAGE = 'svconsole [ -r ] [ -l lines ] [ -e char ] service-dir|socket|unix:@name|[host:]port';
 
 /** Runs svconsole with `argv` (without node and script). */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -53,6 +54,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 function connect(addr: ConsoleAddress): Promise<net.Socket> {
+  if (addr.kind === 'abstract') {
+    try {
+      return Promise.resolve(new net.Socket({ fd: connectAbstract(addr.name), readable: true, writable: true }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   return new Promise((res, rej) => {
     const s = addr.kind === 'unix' ? net.connect(addr.path) : net.connect(addr.port, addr.host);
     s.once('connect', () => { s.off('error', rej); res(s); });
@@ -71,7 +79,8 @@ function attach(socket: net.Socket, telnet: boolean, o: { readOnly: boolean; rep
     stdin.setRawMode(true);
     io.err(`svconsole: attached${o.readOnly ? ' read-only' : ''}; ${esc} . detaches, ${esc} ? helps\r\n`);
   }
-  if (!telnet && (o.replay > 0 || o.readOnly)) socket.write(encodeAttachRequest({ replay: o.replay, readOnly: o.readOnly }));
+  // first thing on the connection, UNIX or TCP alike: procserv takes it off before telnet input
+  if (o.replay > 0 || o.readOnly) socket.write(encodeAttachRequest({ replay: o.replay, readOnly: o.readOnly }));
 
   return new Promise<number>((resolve) => {
     let done = false;

@@ -9,6 +9,9 @@ import { errnoError } from '@svkit/diag';
 /** Error code of a file that exists but is not a regular file (FIFO, device, directory, socket). */
 export const ENOTREG = 'ENOTREG';
 
+/** Error code of a symbolic link that was not followed. */
+export const ESYMLINK = 'ESYMLINK';
+
 /** How to open: `follow` a symbolic link in the last component (trusted directories only). */
 export interface SafeReadOptions {
   follow?: boolean;
@@ -23,12 +26,18 @@ export interface SafeRead {
 }
 
 /**
- * Reads up to `cap` bytes of the regular file `path`. Throws the open's errno (ENOENT, EACCES,
- * ELOOP for a link when not following...) or ENOTREG.
+ * Reads up to `cap` bytes of the regular file `path`. Throws the open's errno (ENOENT, EACCES...),
+ * ESYMLINK for a link when not following, or ENOTREG.
  */
 export function readBounded(path: string, cap: number, opts: SafeReadOptions = {}): SafeRead {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (opts.follow ? 0 : constants.O_NOFOLLOW);
-  const fd = openSync(path, flags);
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (e) {
+    if (!opts.follow && (e as NodeJS.ErrnoException).code === 'ELOOP') throw errnoError(ESYMLINK, `${path} is a symbolic link`);
+    throw e;
+  }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw errnoError(ENOTREG, `${path} is not a regular file`);

@@ -38,6 +38,10 @@ export function ownerCredentials(uid: number, gid: number): Credentials | undefi
 export function spawnAs(file: string, args: string[], opts: SpawnOptions, creds: Credentials | undefined): ChildProcess {
   if (!creds) return spawn(file, args, opts);
   if (!existsSync(SETPRIV)) return spawn(file, args, { ...opts, uid: creds.uid, gid: creds.gid });
-  const ids = [`--reuid=${creds.uid}`, `--regid=${creds.gid}`, creds.groups.length ? `--groups=${creds.groups.join(',')}` : '--clear-groups'];
-  return spawn(SETPRIV, [...ids, '--', file, ...args], { ...opts, argv0: 'setpriv' });
+  return spawn(SETPRIV, [...setprivArgs(creds), file, ...args], { ...opts, argv0: 'setpriv' });
+}
+
+/** setpriv's options (ending with `--`) that switch to `creds`: uid, gid, exactly the given groups. */
+export function setprivArgs(creds: Credentials): string[] {
+  return [`--reuid=${creds.uid}`, `--regid=${creds.gid}`, creds.groups.length ? `--groups=${creds.groups.join(',')}` : '--clear-groups', '--'];
 }

@@ -216,6 +216,7 @@ export class Scanner {
   private startSupervisor(ent: Entry, dir: string, stdio: [number | 'inherit', number | 'inherit', number | 'inherit'], side: 'main' | 'log'): Supervisor | undefined {
     const sv: Supervisor = new Supervisor({
       dir,
+      logOf: side === 'log' ? ent.name : undefined,
       io: this.opts.io,
       stdio,
       onClose: () => {

@@ -35,6 +35,8 @@ export interface ServiceConfig {
 
 /** Longest time a setting may give, ms: what a Node timer takes (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Shortest restart-delay of a service in a directory we do not own: daemontools' 1 s. */
+export const UNTRUSTED_MIN_RESTART_DELAY_MS = 1000;
 /** Highest notification-fd accepted (the child gets an fd table this large). */
 export const MAX_NOTIFICATION_FD = 1023;
 
@@ -96,7 +98,8 @@ export function readServiceConfig(src: ConfigSource): ServiceConfig {
   const ds = firstLine(src, 'down-signal');
   const nfd = firstLine(src, 'notification-fd');
   const nfdNum = nfd !== undefined && /^\d+$/.test(nfd) && Number(nfd) >= 3 && Number(nfd) <= MAX_NOTIFICATION_FD ? Number(nfd) : undefined;
-  const restartDelay = numberFile(src, 'restart-delay', 1000);
+  // a directory we do not own cannot make svscan restart its service faster than 0.76 would
+  const restartDelay = Math.max(numberFile(src, 'restart-delay', 1000), src.trusted ? 0 : UNTRUSTED_MIN_RESTART_DELAY_MS);
   let setsid = false;
   try {
     accessSync(src.service.path('setsid'));

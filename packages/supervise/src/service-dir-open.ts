@@ -9,9 +9,10 @@
  * Everything the supervisor writes later goes through that descriptor (see DirHandle).
  */
 import { constants, fstatSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { errnoError, errnoText } from '@svkit/diag';
 import { DirHandle } from '@svkit/protocol/dir-handle';
-import { DOWN, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, NAME, SUPERVISE_DIR } from '@svkit/protocol/layout';
+import { DOWN, LOG, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, NAME, SUPERVISE_DIR } from '@svkit/protocol/layout';
 import { closeQuiet, flock, LOCK_EX, LOCK_NB, mkfifo } from '@svkit/sys';
 
 /** A failure to set up a service directory: `what` is the daemontools-style "unable to ..." text. */
@@ -51,15 +52,26 @@ export function trustedOwner(uid: number, euid = process.geteuid!()): boolean {
   return uid === euid || uid === 0;
 }
 
-/** Opens service dir `dir` (as named, for messages) at path `path`; throws SuperviseError. */
-export function openServiceDir(dir: string, path: string, warn: (msg: string) => void): OpenedDir {
+/**
+ * Opens service dir `dir` (as named, for messages) at path `path`; throws SuperviseError. For a
+ * logger, `logOf` names the service directory it belongs to: when someone else owns that one, its
+ * `log` must be a real subdirectory, not a link to another service directory (which would then
+ * run, as its owner, fed by this service's output).
+ */
+export function openServiceDir(dir: string, path: string, warn: (msg: string) => void, logOf?: string): OpenedDir {
   const chdirFail = (e: unknown): SuperviseError => new SuperviseError(`unable to chdir to ${dir}`, e);
   let abs: string;
   let service: DirHandle;
   try {
     if (!statSync(path).isDirectory()) throw chdirFail(errnoError('ENOTDIR', dir));
     abs = realpathSync(path);
-    service = DirHandle.open(abs);
+    if (logOf !== undefined) {
+      const parent = realpathSync(logOf);
+      if (abs !== join(parent, LOG) && !trustedOwner(statSync(parent).uid)) {
+        throw new SuperviseError(`unable to use ${dir}`, reasonText('a symbolic link, in a directory we do not own'));
+      }
+    }
+    service = DirHandle.open(abs); // no link in the last component: one swapped in since realpath fails here
   } catch (e) {
     throw e instanceof SuperviseError ? e : chdirFail(e);
   }

@@ -18,6 +18,7 @@ export type Event =
   | 'kill-timer' // timeout-kill (stopping) or timeout-finish (finishing) expired
   | 'finish-exit' // ./finish exited
   | 'ready' // the service wrote its readiness notification
+  | 'restart' // the owner changed what the service runs: stop it (want unchanged) or start a planned start now
   | 'retire'; // the owner (svscan shutting down) wants no more starts: leave once down, cancel a planned start
 
 /** An action: what the supervisor does for an event in a state. */
@@ -43,6 +44,7 @@ const running: Record<Event, Action> = {
   'kill-timer': ignore,
   'finish-exit': ignore,
   ready: (sv) => sv.markReady(),
+  restart: (sv) => sv.restart(),
   retire: (sv) => sv.setExitFlag(),
 };
 
@@ -62,6 +64,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': ignore,
     'finish-exit': ignore,
     ready: ignore,
+    restart: ignore,
     retire: (sv) => sv.exitNow(),
   },
   starting: {
@@ -79,12 +82,14 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': ignore,
     'finish-exit': ignore,
     ready: ignore,
+    restart: (sv) => sv.startNow(),
     retire: (sv) => { sv.cancelStart(); sv.exitNow(); },
   },
   up: running,
   stopping: {
     ...running,
     'kill-timer': (sv) => sv.killAfterTimeout(),
+    restart: ignore,
   },
   finishing: {
     u: wantUp,
@@ -100,6 +105,7 @@ export const TABLE: Record<State, Record<Event, Action>> = {
     'kill-timer': (sv) => sv.killFinish(),
     'finish-exit': (sv) => sv.afterRun(),
     ready: ignore,
+    restart: ignore,
     retire: (sv) => sv.setExitFlag(),
   },
 };

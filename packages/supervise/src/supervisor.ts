@@ -8,7 +8,7 @@ import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoText, type Io } from '@svkit/diag';
-import { pidfdSendSignal } from '@svkit/sys';
+import { closeQuiet, pidfdSendSignal } from '@svkit/sys';
 import { now, type Instant } from '@svkit/tai64';
 import { CONTROL, NAME, STATE_JSON, type Want } from '@svkit/protocol/layout';
 import { readStatusAt, writeStatus } from '@svkit/protocol/status-file';
@@ -16,7 +16,7 @@ import { procLeadsOwnGroup } from './proc-identity.js';
 import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
 import { initialExtraState, readExtraStateAt, writeExtraState, type ExtraState } from '@svkit/protocol/extra-state';
 import { closeServiceFds, openServiceDir, type OpenedDir, type ServiceFds } from './service-dir-open.js';
-import { ownerCredentials, spawnAs } from './run-as.js';
+import { ownerCredentials, spawnAs, type Credentials } from './run-as.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
@@ -27,6 +27,8 @@ import { letterEvent } from './control-letters.js';
 export interface SupervisorOptions {
   /** The service directory as the user named it (used in messages). */
   dir: string;
+  /** For a logger (svscan's NAME/log): the service directory NAME it belongs to (see openServiceDir). */
+  logOf?: string;
   /** Program name for messages. */
   prog?: string;
   io: Io;
@@ -36,6 +38,38 @@ export interface SupervisorOptions {
   onClose?: () => void;
   /** Called whenever ./run starts or exits (pid 0), for owners that track children. */
   onPid?: (pid: number, previous: number) => void;
+  /**
+   * What to run instead of ./run (for owners that describe their services elsewhere, as pmtr):
+   * called at each start; may throw (the start fails as an unexecutable ./run would).
+   */
+  exec?: () => ExecSpec;
+  /** Settings that override the service directory's files (setsid, timeout-kill, ...). */
+  settings?: Partial<ServiceConfig>;
+  /** When to start again (ms since the epoch), given the last start and exit; replaces the restart-delay rules. */
+  restartAt?: (lastStart: number, lastExit: number) => number;
+  /** Called when the process exited, before the restart is planned (the owner may setWant('d')). */
+  onExit?: (how: ExitHow, ranForMs: number) => void;
+  /** Reports a start that failed (default: daemontools' "unable to start DIR/run"). */
+  onStartFailed?: (e: unknown) => void;
+}
+
+/** A program to run for a service (see SupervisorOptions.exec). */
+export interface ExecSpec {
+  /** The file executed (no PATH search when it contains a slash). */
+  file: string;
+  args: string[];
+  /** argv[0] (default: file). */
+  argv0?: string;
+  /** Working directory (default: the service directory). */
+  cwd?: string;
+  /** The whole environment (default: the supervisor's). */
+  env?: NodeJS.ProcessEnv;
+  /** fds for stdin, stdout, stderr (default: the supervisor's stdio). */
+  stdio?: [number | 'inherit' | 'ignore', number | 'inherit' | 'ignore', number | 'inherit' | 'ignore'];
+  /** fds to close in the supervisor once the process is started (or failed to start). */
+  closeAfter?: number[];
+  /** Run as (default: the service directory's owner, see run-as.ts); null: as the supervisor. */
+  credentials?: Credentials | null;
 }
 
 const SIGNUM = osConstants.signals as Record<string, number>;
@@ -78,7 +112,7 @@ export class Supervisor {
 
   /** Sets up DIR/supervise (as daemontools 0.76) and starts the service unless `down` exists; throws SuperviseError. */
   open(): void {
-    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m));
+    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m), this.opts.logOf);
     this.abs = opened.abs;
     this.fds = opened.fds;
     this.dirs = opened;
@@ -135,6 +169,12 @@ export class Supervisor {
   scheduleStart(): void {
     const cfg = (this.config = this.readConfig());
     const t = Date.now();
+    if (this.opts.restartAt) {
+      this.extra.backoff = false;
+      this.state = 'starting';
+      this.planStart(Math.max(t, this.opts.restartAt(this.lastStart, this.extra.lastExit?.at ?? 0)));
+      return;
+    }
     const n = this.extra.quickDeaths;
     // after a long run (n = 0) lastStart + quick-death is already past: at once
     let at = Math.max(t, this.lastStart + (n === 0 ? Math.min(cfg.restartDelay, cfg.quickDeath) : cfg.restartDelay));
@@ -165,6 +205,19 @@ export class Supervisor {
       this.dispatch('start-timer');
     }, Math.max(0, at - Date.now()));
     this.writeExtra();
+  }
+
+  /** A planned start happens now (the owner changed what it runs). */
+  startNow(): void {
+    this.planStart(Date.now());
+  }
+
+  /**
+   * Stops the process to start it again (the owner changed what it runs): the down signal and
+   * timeout-kill as svc -d, but the wish stays up, so the restart follows the usual rules.
+   */
+  restart(): void {
+    this.stop();
   }
 
   /** Cancels a planned start: the service stays down. */
@@ -198,12 +251,22 @@ export class Supervisor {
     this.extra.readySince = null;
     this.extra.notifies = cfg.notificationFd !== undefined;
     let child: ChildProcess;
+    let spec: ExecSpec | undefined;
     try {
-      child = spawnAs('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid }, this.credentials());
+      spec = this.opts.exec?.();
+      if (spec) {
+        const sp: StdioOptions = [...(spec.stdio ?? std), ...stdio.slice(3)];
+        const creds = spec.credentials === undefined ? this.credentials() : (spec.credentials ?? undefined);
+        child = spawnAs(spec.file, spec.args, { cwd: spec.cwd ?? this.abs, stdio: sp, argv0: spec.argv0 ?? spec.file, detached: cfg.setsid, env: spec.env }, creds);
+      } else {
+        child = spawnAs('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid }, this.credentials());
+      }
     } catch (e) {
+      for (const fd of spec?.closeAfter ?? []) closeQuiet(fd);
       this.startFailed(e);
       return;
     }
+    for (const fd of spec?.closeAfter ?? []) closeQuiet(fd);
     if (child.pid === undefined) {
       child.once('error', (e) => this.startFailed(e));
       return;
@@ -228,7 +291,8 @@ export class Supervisor {
 
   /** ./run could not be executed: report as daemontools does, and try again later. */
   private startFailed(e: unknown): void {
-    this.io.err(`${this.prog}: fatal: unable to start ${this.dir}/run: ${errnoText(e)}\n`);
+    if (this.opts.onStartFailed) this.opts.onStartFailed(e);
+    else this.io.err(`${this.prog}: fatal: unable to start ${this.dir}/run: ${errnoText(e)}\n`);
     this.state = 'up'; // as if the child had started and exited at once
     this.onChildExit({ code: 111, signal: null });
   }
@@ -337,6 +401,7 @@ export class Supervisor {
     this.state = cfg.hasFinish ? 'finishing' : 'down';
     this.setPid(0);
     this.writeStatus();
+    this.opts.onExit?.(how, ranFor);
     if (cfg.hasFinish) this.runFinish(how, cfg);
     else this.afterRun();
   }
@@ -413,11 +478,12 @@ export class Supervisor {
   private readConfig(): ServiceConfig {
     const dirs = this.dirs;
     if (!dirs) throw new Error('not open');
-    return readServiceConfig({
+    const cfg = readServiceConfig({
       service: dirs.service,
       trusted: dirs.trusted,
       warn: (name, e) => this.warn(`unable to read ${this.dir}/${name}: ${errnoText(e)}`),
     });
+    return this.opts.settings ? { ...cfg, ...this.opts.settings } : cfg;
   }
 
   /** Whom ./run and ./finish run as: the directory's owner when that is not us or root. */

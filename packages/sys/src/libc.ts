@@ -1,6 +1,7 @@
 /**
  * The one module that calls libc through koffi: the system calls Node does not offer
- * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify).
+ * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify,
+ * abstract UNIX sockets).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
 import { createRequire } from 'node:module';
@@ -59,6 +60,10 @@ const c = {
   inotify_init1: lib.func('int inotify_init1(int flags)'),
   inotify_add_watch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   inotify_rm_watch: lib.func('int inotify_rm_watch(int fd, int wd)'),
+  socket: lib.func('int socket(int domain, int type, int protocol)'),
+  bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
+  listen: lib.func('int listen(int fd, int backlog)'),
+  connect: lib.func('int connect(int fd, const uint8_t *addr, uint32_t len)'),
   unshare: lib.func('int unshare(int flags)'),
 };
 
@@ -320,4 +325,59 @@ export function inotifyAddWatch(fd: number, path: string, mask: number): number 
 /** Stops a watch; quiet when the kernel already dropped it (the directory was deleted). */
 export function inotifyRmWatch(fd: number, wd: number): void {
   c.inotify_rm_watch(fd, wd);
+}
+
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+/** Longest abstract socket name: sun_path (108 bytes) less the leading NUL. */
+const ABSTRACT_NAME_MAX = 107;
+
+/** The sockaddr_un of abstract name `name`, with the exact length (no NUL padding). */
+function abstractAddress(name: string): Buffer {
+  const bytes = Buffer.from(name, 'utf8');
+  if (bytes.length === 0) throw errnoError('EINVAL', 'empty abstract socket name');
+  if (bytes.length > ABSTRACT_NAME_MAX) throw errnoError('ENAMETOOLONG', `abstract socket name ${name}`);
+  const addr = Buffer.alloc(3 + bytes.length); // sun_family, the NUL, the name
+  addr.writeUInt16LE(AF_UNIX, 0);
+  bytes.copy(addr, 3);
+  return addr;
+}
+
+/** A new non-blocking, close-on-exec AF_UNIX stream socket. */
+function unixSocket(): number {
+  return check(c.socket(AF_UNIX, SOCK_STREAM | O_NONBLOCK_FLAG | O_CLOEXEC, 0), 'socket');
+}
+
+/**
+ * A listening socket on the Linux abstract name `name` (`@name` in ss; exactly the bytes of the
+ * name, as socat's ABSTRACT-LISTEN and procServ bind it; Node pads the name with NULs to 108 bytes).
+ * Non-blocking and close-on-exec; hand it to `net.Server.listen({ fd })`.
+ */
+export function listenAbstract(name: string, backlog = 511): number {
+  const addr = abstractAddress(name);
+  const fd = unixSocket();
+  try {
+    check(c.bind(fd, addr, addr.length), 'bind', `@${name}`);
+    check(c.listen(fd, backlog), 'listen', `@${name}`);
+  } catch (e) {
+    c.close(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/**
+ * A socket connected to the Linux abstract name `name` (non-blocking, close-on-exec; wrap it with
+ * `new net.Socket({ fd })`). ECONNREFUSED when nobody listens, EAGAIN when the listener's backlog is full.
+ */
+export function connectAbstract(name: string): number {
+  const addr = abstractAddress(name);
+  const fd = unixSocket();
+  try {
+    check(c.connect(fd, addr, addr.length), 'connect', `@${name}`);
+  } catch (e) {
+    c.close(fd);
+    throw e;
+  }
+  return fd;
 }

@@ -1,0 +1,101 @@
+/**
+ * pmtr's UDP side: `report to udp://HOST:PORT` sends the job report every 10 s (pmtr's format:
+ * `report HOSTNAME\n` then `NAME e|d SECS PID ARGV0\n` per job), and `listen on udp://HOST:PORT`
+ * takes `enable NAME...` / `disable NAME...` datagrams. The listener is unauthenticated, so it
+ * binds loopback addresses only (a config that names another address gets a warning and no
+ * listener). A bad datagram gets a log line, never a crash.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { hostname } from 'node:os';
+import { errnoText } from '@svkit/diag';
+import type { Config } from './config-parse.js';
+import type { JobSet } from './job-set.js';
+import type { PmtrLog } from './pmtr-log.js';
+
+/** Seconds between reports. */
+export const REPORT_MS = 10000;
+/** Largest control datagram read. */
+export const MAX_CONTROL = 2000;
+
+/** True for an address only this host can send from. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+}
+
+export interface UdpControlOptions {
+  log: PmtrLog;
+  verbose: number;
+  jobs: JobSet;
+}
+
+export class UdpControl {
+  private readonly sockets: Socket[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly config: Config, private readonly opts: UdpControlOptions) {
+    if (config.reports.length) {
+      const s = createSocket('udp4');
+      s.on('error', (e) => opts.log.warn(`report socket: ${errnoText(e)}`));
+      s.unref();
+      this.sockets.push(s);
+      this.timer = setInterval(() => this.report(s), REPORT_MS);
+      this.timer.unref();
+      setTimeout(() => this.report(s), 1000).unref();
+    }
+    const l = config.listens[0];
+    if (l) {
+      if (!isLoopback(l.host)) opts.log.warn(`not listening on ${l.text} (line ${l.line}): control datagrams are unauthenticated, only loopback addresses are allowed`);
+      else {
+        const s = createSocket('udp4');
+        s.on('error', (e) => opts.log.warn(`can't bind to ${l.text}: ${errnoText(e)}`));
+        s.on('message', (m) => this.onControl(m));
+        s.bind(l.port, l.host === 'localhost' ? '127.0.0.1' : l.host);
+        this.sockets.push(s);
+      }
+    }
+  }
+
+  /** The report datagram. */
+  reportText(): string {
+    const now = Date.now();
+    let out = `report ${hostname()}\n`;
+    for (const j of this.opts.jobs.list()) {
+      const secs = j.startedAt ? Math.floor((now - j.startedAt) / 1000) : 0;
+      out += `${j.name} ${j.enabled ? 'e' : 'd'} ${secs} ${j.pid} ${j.argv0}\n`;
+    }
+    return out;
+  }
+
+  private report(s: Socket): void {
+    const msg = Buffer.from(this.reportText());
+    for (const r of this.config.reports) {
+      s.send(msg, r.port, r.host, (e) => {
+        if (e && (e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') this.opts.log.warn(`write error: ${errnoText(e)}`);
+      });
+    }
+  }
+
+  private onControl(m: Buffer): void {
+    const text = m.subarray(0, MAX_CONTROL).toString('utf8').replace(/\r?\n$/, ''); // a trailing newline is no part of a name
+    if (this.opts.verbose > 0) this.opts.log.info(`received [${text}]`);
+    let mode: boolean | undefined;
+    for (const tok of text.split(/\s+/)) {
+      if (!tok) continue;
+      if (tok === 'enable' || tok === 'disable') {
+        mode = tok === 'enable';
+        continue;
+      }
+      if (mode === undefined) {
+        this.opts.log.warn('invalid control msg');
+        return;
+      }
+      if (!this.opts.jobs.control(tok, mode)) this.opts.log.warn(`control msg for unknown job ${tok.replace(/[^\x20-\x7e]/g, '?')}`);
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.sockets) s.close();
+    this.sockets.length = 0;
+  }
+}
