@@ -70,6 +70,8 @@ while (done.size < entries.size) {
       format: 'esm',
       target: 'node20',
       external: EXTERNAL,
+      // CommonJS dependencies bundled into ESM (commander...) require Node's built-ins: give them require
+      banner: { js: "import { createRequire as __svkitRequire } from 'node:module'; const require = __svkitRequire(import.meta.url);" },
       metafile: true,
       logLevel: 'warning',
     });

@@ -11,9 +11,9 @@ import { errnoError } from '@svkit/diag';
 import { prepareFdsForExec, settleNodeCrypto } from './inherited-fds.js';
 
 // loaded here, not by an import statement: a bundle (esbuild) would hoist that above the snapshot
-const require = createRequire(import.meta.url);
-const koffi = require('koffi') as typeof import('koffi');
-settleNodeCrypto(require); // koffi loads crypto: no file Node opens for that may stay open for a child
+const load = createRequire(import.meta.url);
+const koffi = load('koffi') as typeof import('koffi');
+settleNodeCrypto(load); // koffi loads crypto: no file Node opens for that may stay open for a child
 const lib = koffi.load('libc.so.6');
 
 const errnoNames: Record<number, string> = {};
