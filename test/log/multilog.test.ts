@@ -206,7 +206,8 @@ test('ALRM rotates a non-empty current at once; an empty current is left alone',
   m.child.stdin.write('first\n');
   await waitFor(() => existsSync(join(d, 'current')) && readFileSync(join(d, 'current'), 'utf8') === 'first\n');
   m.child.kill('SIGALRM');
-  await waitFor(() => oldFiles(d).length === 1, 10000, 'rotation');
+  // the new current appears only after the old one is renamed and the directory synced
+  await waitFor(() => oldFiles(d).length === 1 && existsSync(join(d, 'current')), 10000, 'rotation');
   assert.equal(readFileSync(join(d, oldFiles(d)[0]!), 'utf8'), 'first\n');
   assert.equal(readFileSync(join(d, 'current'), 'utf8'), '');
   m.child.kill('SIGALRM');

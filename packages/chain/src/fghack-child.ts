@@ -7,14 +7,14 @@
 import { fstatSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { processIo, runMain, type Io } from '@svkit/diag';
-import { setCloseOnExec } from '@svkit/sys';
+import { passOnExec } from '@svkit/sys';
 import { execChild } from './child-exec.js';
 
 /** The descriptors fghack gives its child: 3 up to 3 + EXTRA_FDS - 1, all the write end of one pipe. */
 export const EXTRA_FDS = 31; // as 0.76: the pipe and 30 duplicates
 export const FIRST_EXTRA_FD = 3;
 
-/** Clears close-on-exec on fds 3-33 when they are the same pipe as fd 3 (what fghack passed). */
+/** Hands on fds 3-33 when they are the same pipe as fd 3 (what fghack passed). */
 function keepPipeFds(): void {
   let pipe: { dev: number; ino: number };
   try {
@@ -27,7 +27,7 @@ function keepPipeFds(): void {
   for (let fd = FIRST_EXTRA_FD; fd < FIRST_EXTRA_FD + EXTRA_FDS; fd++) {
     try {
       const st = fstatSync(fd);
-      if (st.dev === pipe.dev && st.ino === pipe.ino) setCloseOnExec(fd, false);
+      if (st.dev === pipe.dev && st.ino === pipe.ino) passOnExec(fd);
     } catch { /* not open: nothing to pass on */ }
   }
 }

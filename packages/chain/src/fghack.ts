@@ -6,10 +6,16 @@
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { closeQuiet, pipe2, resolveOnPath } from '@svkit/sys';
 import { isOurLoader, pendingLimits } from './pending-limits.js';
 import { EXTRA_FDS, FIRST_EXTRA_FD } from './fghack-child.js';
+
+/** The usage line of `--help`. */
+const USAGE = 'fghack child';
+/** `fghack --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Runs CHILD, a program that puts itself in the background, so that it can be supervised anyway: gives CHILD 30 extra descriptors on a pipe and exits, with CHILD\'s exit code, only when every process holding them (CHILD\'s background children too) has closed them. Exit 100 on a usage error, 111 when CHILD cannot be run or dies from a signal.';
 
 const CHILD_SIDE = fileURLToPath(new URL('./fghack-child.js', import.meta.url));
 
@@ -34,6 +40,7 @@ function holdLowFds(): number[] {
 /** Runs fghack: resolves with the exit code once the child has exited and the pipe is closed. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('fghack', io, async (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     if (argv.length < 1) return e.dieUsage('fghack child');
     let path: string;
     try {

@@ -1,8 +1,12 @@
 /** softlimit [-adlmscfoprt N] CHILD: runs CHILD with lowered soft resource limits ('=' means the hard limit). */
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { RLIM_INFINITY, RLIMIT } from '@svkit/sys';
 import { getopt } from './getopt.js';
 import { execChild } from './child-exec.js';
+
+/** `softlimit --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Runs CHILD with lower soft resource limits, replacing itself with CHILD (same pid), as daemontools 0.76\'s softlimit: -a address space, -c core file size, -d data segment, -f file size, -l locked memory, -m the four memory limits -d -s -l -a at once, -o open files, -p processes, -r resident set, -s stack (all in bytes) and -t CPU seconds. N is a decimal number, or = for the hard limit; a value above the hard limit becomes the hard limit. When CHILD is another svkit chain-loader, the limits are handed on and applied just before the real program starts. Exit 100 on a usage error, 111 on errors.';
 
 const USAGE =
   'softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] ' +
@@ -37,6 +41,7 @@ export function parseLimit(text: string): bigint | undefined {
 /** Runs softlimit; returns only on failure. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('softlimit', io, (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     const parsed = getopt(argv, 'a:c:d:f:l:m:o:p:r:s:t:');
     if (!parsed.ok) {
       io.err(`softlimit: ${parsed.message}\n`);

@@ -1,10 +1,16 @@
 /** multilog: reads lines from stdin and appends selected lines to rotated logs (daemontools 0.76). */
-import { type Io, errnoText, processIo, runMain, EXIT_TEMP, type Strerr } from '@svkit/diag';
+import { type Io, errnoText, processIo, runMain, EXIT_TEMP, type Strerr, helpWanted, printHelp } from '@svkit/diag';
 import { setNonBlocking } from '@svkit/sys';
 import { readInput, type Input } from './input.js';
 import { DirError, LogDir } from './log-dir.js';
 import { LineRouter, openStatusFile, type Step } from './line-router.js';
 import { parseScript } from './multilog-script.js';
+
+/** The usage line of `--help`. */
+const USAGE = 'multilog script';
+/** `multilog --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Reads lines on standard input and carries out the script for each, as daemontools 0.76: t puts a TAI64N timestamp in front, -pattern and +pattern deselect and select lines, e copies them to standard error, =file keeps the last selected line in file, sSIZE nNUM and !processor set the rotation of the next log directory, and ./dir or /dir appends selected lines to dir/current, rotated into @timestamp.s files (at most NUM kept). Never drops a line: on disk errors it waits and retries. ALRM rotates, TERM and INT finish the current line and exit. Exit 0 at end of input, 111 on errors, 100 on a usage error.';
 
 /**
  * After TERM, INT or the end of input, how long multilog keeps retrying a log directory whose disk
@@ -33,6 +39,7 @@ function abandon(d: LogDir, err: Strerr): void {
 /** Runs multilog with the script `argv`; resolves to the exit code. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('multilog', io, async (err) => {
+    if (helpWanted(argv)) return printHelp(err, USAGE, ABOUT);
     const script = parseScript(argv);
     process.umask(0o022);
     // catch ALRM, TERM and INT from the start (their default action would kill us during start-up);

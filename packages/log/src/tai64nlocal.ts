@@ -2,7 +2,7 @@
  * tai64nlocal: converts a leading TAI64N label on each line to a readable time (local, or UTC with
  * `-u`; ISO 8601 with `--iso`). Lines without a well-formed label pass through unchanged.
  */
-import { type Io, processIo, runMain } from '@svkit/diag';
+import { type Io, printHelp, processIo, runMain } from '@svkit/diag';
 import { parseLabel } from '@svkit/tai64';
 import { filterInput } from './filter-input.js';
 import { guardStdout } from './closed-stdout.js';
@@ -14,6 +14,9 @@ const AT = 0x40;
 /** `@` + 24 hex digits. */
 const LABEL = 25;
 const USAGE = 'tai64nlocal [ -u ] [ --iso ] < input';
+/** `tai64nlocal --help` (or -h): this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Copies standard input to standard output, turning a TAI64N label at the start of a line (as written by tai64n and multilog) into a readable time, YYYY-MM-DD HH:MM:SS.nnnnnnnnn in local time as daemontools 0.76 does; -u: in UTC; --iso: ISO 8601 (YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+hh:mm, Z in UTC). A line without a well-formed label passes through unchanged. Exit 0 at end of input, 111 when output cannot be written, 100 on a usage error.';
 
 function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70));
@@ -28,14 +31,8 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     for (const a of argv) {
       if (a === '-u' || a === '--utc') utc = true;
       else if (a === '--iso') iso = true;
-      else if (a === '-h' || a === '--help') {
-        try {
-          io.out(`usage: ${USAGE}\n`);
-        } catch (e) {
-          err.dieSys('unable to write output', e);
-        }
-        return 0;
-      } else err.dieUsage(USAGE);
+      else if (a === '-h' || a === '--help') return printHelp(err, USAGE, ABOUT);
+      else err.dieUsage(USAGE);
     }
     const fmt = new TimeFormatter(utc, iso);
     const out = new OutBuffer();

@@ -1,4 +1,5 @@
 /** Command line of procserv: procServ 2.7's options (getopt_long style), plus svkit's own. */
+import { fill } from '@svkit/diag';
 import { parseCommandChar, parseControlChars } from './control-char.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
 
@@ -39,8 +40,11 @@ export interface ProcservOptions {
 /** The usage line. */
 export const USAGE = 'procserv [options] -P endpoint... command args...\n       procserv [options] endpoint command args...    (-h for help)';
 
-/** The help text. */
+/** The help text: usage, one paragraph (the man page's DESCRIPTION), then the options. */
 export const HELP = `Usage: ${USAGE}
+
+${fill('Runs one interactive program (an IOC shell, a REPL) on a pseudo-terminal and serves its console to many clients at once on UNIX sockets and TCP ports, procServ 2.7 compatible: clients see the output and may type, the kill key restarts the child, a log file gets everything. Adds scrollback replay for new clients, bounded per-client queues, --oneshot, and safe defaults (UNIX sockets 0600, TCP on 127.0.0.1 unless --allow). Use -f under supervise. Exit 111 when an endpoint or the command cannot be used, 100 on a usage error.')}
+
 Options (procServ 2.7 compatible):
  -f --foreground          stay in the foreground (always use this under supervise)
  -n --name=TITLE          name of the child in messages

@@ -1,6 +1,6 @@
 /** svconsole: attach the terminal to a procserv console (raw mode; ^] . detaches). */
 import net from 'node:net';
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { helpWanted, printHelp, processIo, runMain, type Io } from '@svkit/diag';
 import { connectAbstract } from '@svkit/sys';
 import { encodeAttachRequest } from './attach-request.js';
 import { resolveConsole, type ConsoleAddress } from './console-address.js';
@@ -9,10 +9,14 @@ import { EscapeFilter } from './escape-key.js';
 import { TelnetDecoder, escapeIac } from './telnet.js';
 
 const USAGE = 'svconsole [ -r ] [ -l lines ] [ -e char ] service-dir|socket|unix:@name|[host:]port';
+/** `svconsole --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Attaches the terminal (raw mode) to a procserv console: the ./console socket of a service directory, a UNIX socket, an abstract socket or a TCP port. Typing goes to the console and its output is shown; several clients may be attached at once. ^] then . detaches, ^] ^] sends ^], ^] ? helps; -e sets another escape character. -r watches read-only (the server enforces it), -l N first replays the last N lines of output. Exit 0 on detach or when the console closes, 111 when it cannot connect, 100 on a usage error.';
 
 /** Runs svconsole with `argv` (without node and script). */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svconsole', io, async (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     let readOnly = false;
     let replay = 0;
     let escape = 0x1d;

@@ -4,13 +4,20 @@
  * cannot be set up (e.g. locked by another supervise); 100 on usage errors. SIGTERM kills
  * supervise only (exit 143), not the service; a later supervise adopts the running service.
  */
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { Supervisor } from './supervisor.js';
 import { SuperviseError } from './service-dir-open.js';
+
+/** The usage line of `--help`. */
+const USAGE = 'supervise dir';
+/** `supervise --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Runs DIR/run and keeps it running: restarts it when it exits (with a backoff for crash loops), runs DIR/finish after it, starts it down when DIR/down exists, and obeys the letters svc writes to DIR/supervise/control. Writes DIR/supervise/status in daemontools 0.76\'s format (read by svstat, ours or daemontools\') and svkit\'s DIR/supervise/state.json. Adopts a service left running by an earlier supervise instead of starting it twice. SIGTERM ends supervise only (exit 143), not the service. Exit 0 after svc -x once the service is down, 111 when DIR cannot be set up (e.g. another supervise holds its lock), 100 on a usage error.';
 
 /** Entry point of `supervise`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('supervise', io, (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     const dir = argv[0];
     if (!dir || argv.length !== 1) e.dieUsage('supervise dir');
     return new Promise<number>((resolve) => {

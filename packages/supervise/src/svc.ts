@@ -6,10 +6,14 @@
  * -T ms (exit 111 on timeout).
  */
 import { statSync } from 'node:fs';
-import { errnoError, errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { errnoError, errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { writeControl } from '@svkit/protocol/control-write';
 import { CONTROL_LETTERS_076, CONTROL_LETTERS_EXTRA } from '@svkit/protocol/layout';
 import type { WaitFor } from '@svkit/protocol/wait-state';
+
+/** `svc --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Controls services: writes the option letters to the supervise/control of each service directory DIR, which the supervise running there carries out. -u up (start the service, restart it when it exits), -d down (TERM then CONT, no restart), -o once (start, no restart), -x exit (supervise exits once the service is down), -p pause (STOP), -c continue (CONT), -h HUP, -a ALRM, -i INT, -t TERM, -k KILL, -1 USR1, -2 USR2, -q QUIT, -K KILL to the service\'s whole process group. -w u|U|d|D then waits until every DIR is up, up and ready, down, or down with its ./finish done, for at most -T milliseconds. Letters are sent in the order first given, each once. A DIR that fails gets a warning and the others are still done; exit 0 (as daemontools 0.76), 111 when a -w wait fails, 100 on a usage error. Compatible with daemontools 0.76\'s svc and supervise in both directions.';
 
 /** 0.76's text for an unknown letter, word for word. */
 const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill';
@@ -22,6 +26,7 @@ const LETTER_GRACE_MS = 500;
 /** Entry point of `svc`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svc', io, async (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE_WAIT, ABOUT);
     const letters = CONTROL_LETTERS_076 + CONTROL_LETTERS_EXTRA;
     let cmds = '';
     let wait: WaitFor | undefined;

@@ -4,12 +4,19 @@
  * reason (access denied...). Prints nothing on success (daemontools 0.76).
  */
 import { statSync } from 'node:fs';
-import { errnoError, processIo, runMain, type Io } from '@svkit/diag';
+import { errnoError, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { superviseRunning } from '@svkit/protocol/ok-probe';
+
+/** The usage line of `--help`. */
+const USAGE = 'svok dir';
+/** `svok --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Checks whether a supervise is running for the service directory DIR (a reader is on DIR/supervise/ok). Prints nothing. Exit 0 if one is running, 100 if not, 111 if DIR cannot be entered or supervise/ok cannot be opened for another reason. As daemontools 0.76\'s svok.';
 
 /** Entry point of `svok`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svok', io, (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     const dir = argv[0];
     if (dir === undefined) e.dieUsage('svok dir');
     try {

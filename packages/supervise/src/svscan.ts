@@ -5,14 +5,21 @@
  * then its logger, and exit 0. As PID 1 (containers) it also reaps orphaned zombies.
  * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
  */
-import { errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { takeEarlySignals } from './early-signals.js';
 import { Scanner } from './scanner.js';
 import { startReaper } from './zombie-reaper.js';
 
+/** The usage line of `--help`. */
+const USAGE = 'svscan [dir]';
+/** `svscan --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Supervises every subdirectory of DIR (default the current directory) whose name does not start with a dot, all in this one process, as supervise would each; when NAME/log is a service directory too, NAME\'s output goes to it through a pipe. New directories are picked up at once (directory watch, plus a rescan every 5 seconds), removed ones are left alone, and a restarted svscan adopts the services that are still running. As PID 1 (a container) it also reaps orphans. SIGTERM and SIGINT bring every service down, then its logger, then svscan exits. Exit 111 when DIR cannot be used, 100 on a usage error.';
+
 /** Entry point of `svscan`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svscan', io, (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     if (argv.length > 1 || argv[0]?.startsWith('-')) e.dieUsage('svscan [dir]');
     const dir = argv[0] ?? '.';
     try {

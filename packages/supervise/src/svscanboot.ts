@@ -6,13 +6,20 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { errnoText, processIo, runMain, type Io } from '@svkit/diag';
+import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { closeQuiet, dup2, O_CLOEXEC, pipe2 } from '@svkit/sys';
 import { main as svscan } from './svscan.js';
+
+/** The usage line of `--help`. */
+const USAGE = 'svscanboot [dir]';
+/** `svscanboot --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Starts svscan on DIR (default /etc/service) with its standard error and that of the services going to readproctitle, so that the last error messages can be seen in ps output, as daemontools 0.76\'s svscanboot does (for init or a systemd unit). Exit 100 on a usage error, 111 when it cannot start.';
 
 /** Entry point of `svscanboot`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('svscanboot', io, (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     // checked here, before stderr goes to readproctitle, so a usage error is seen
     if (argv.length > 1 || argv[0]?.startsWith('-')) e.dieUsage('svscanboot [dir]');
     const dir = argv[0] ?? '/etc/service';

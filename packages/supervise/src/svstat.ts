@@ -3,13 +3,20 @@
  * word for word as daemontools 0.76 (errors after `DIR: ` too); always exits 0.
  * `svstat --json DIR...` prints one JSON array with svkit's full state of every directory.
  */
-import { processIo, runMain, type Io } from '@svkit/diag';
+import { processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { serviceStatus, StatusError } from '@svkit/protocol/service-status';
 import { formatStatusLine } from './svstat-format.js';
 
+/** The usage line of `--help`. */
+const USAGE = 'svstat [--json] dir ...';
+/** `svstat --help`: this paragraph (man page DESCRIPTION). */
+const ABOUT =
+  'Prints the status of each service directory DIR, one line each, as daemontools 0.76 does: \'DIR: up (pid P) N seconds\' or \'DIR: down N seconds\', with \', normally down\', \', want up\', \', paused\' and svkit\'s readiness and give-up notes; a DIR that cannot be read gets its error on its line. With --json (first argument), one JSON array with the full state of every DIR. Every other argument is a directory, as in 0.76 (only a lone --help prints this text: use ./--help for a directory of that name). Reads the same files as daemontools\' svstat, so either reads either\'s supervise. Always exits 0.';
+
 /** Entry point of `svstat`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
-  return runMain('svstat', io, async () => {
+  return runMain('svstat', io, async (e) => {
+    if (helpWanted(argv)) return printHelp(e, USAGE, ABOUT);
     let dirs = argv;
     let json = false;
     // 0.76 takes every argument as a directory (`svstat -x` says `-x: unable to chdir: ...`);

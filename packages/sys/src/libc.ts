@@ -4,11 +4,16 @@
  * abstract UNIX sockets).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { errnoError } from '@svkit/diag';
-import { restoreInheritedFds } from './inherited-fds.js';
+// first: it snapshots the inherited fds, before koffi loads Node's crypto (whose thread opens files)
+import { prepareFdsForExec, settleNodeCrypto } from './inherited-fds.js';
 
+// loaded here, not by an import statement: a bundle (esbuild) would hoist that above the snapshot
+const load = createRequire(import.meta.url);
+const koffi = load('koffi') as typeof import('koffi');
+settleNodeCrypto(load); // koffi loads crypto: no file Node opens for that may stay open for a child
 const lib = koffi.load('libc.so.6');
 
 const errnoNames: Record<number, string> = {};
@@ -59,7 +64,10 @@ const c = {
   bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
   listen: lib.func('int listen(int fd, int backlog)'),
   connect: lib.func('int connect(int fd, const uint8_t *addr, uint32_t len)'),
+  unshare: lib.func('int unshare(int flags)'),
 };
+
+const CLONE_FILES = 0x400;
 
 /** flock(2) operations. */
 export const LOCK_SH = 1;
@@ -146,8 +154,9 @@ export function resetSignals(): void {
 
 /**
  * Replaces the process image: execve(2). Resets signal dispositions and mask first and clears
- * O_NONBLOCK on fds 0-2 (Node may have set it) and passes on the inherited descriptors that Node
- * marked close-on-exec. `lastStep` runs just before the execve call itself. Returns only by throwing.
+ * O_NONBLOCK on fds 0-2 (Node may have set it); only fds 0-2, the inherited descriptors and those
+ * passed with `passOnExec` reach the program (see inherited-fds.ts). `lastStep` runs just before the
+ * execve call itself. Returns only by throwing; after a failure the process must only report and exit.
  */
 export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, lastStep?: () => void): never {
   const envp: (string | null)[] = [];
@@ -156,7 +165,7 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, las
   for (const fd of [0, 1, 2]) {
     try { setNonBlocking(fd, false); } catch { /* closed fd: leave it */ }
   }
-  restoreInheritedFds(setCloseOnExec);
+  prepareFdsForExec(() => check(c.unshare(CLONE_FILES), 'unshare'), setCloseOnExec);
   resetSignals();
   const args = [...argv, null];
   lastStep?.(); // e.g. setrlimit: as late as possible, so that Node itself does not run under the new limits

@@ -2,7 +2,7 @@
  * The page's files, served by the server itself (sites run air-gapped: no CDN): our own assets
  * from packages/web/assets and xterm.js from its npm package, read once at start.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,8 @@ const TYPES: Record<string, string> = {
 
 /** Every asset by URL path. */
 export function loadAssets(): Map<string, Asset> {
-  const own = join(here, '..', 'assets');
+  // a clone: packages/web/assets; the npm package (one bundle in dist/): dist/web-assets, copied by packaging/bundle.mjs
+  const own = [join(here, '..', 'assets'), join(here, 'web-assets')].find((d) => existsSync(d)) ?? join(here, '..', 'assets');
   const xterm = dirname(require.resolve('@xterm/xterm'));
   const fit = require.resolve('@xterm/addon-fit');
   const files: Record<string, string> = {
