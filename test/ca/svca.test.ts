@@ -272,6 +272,8 @@ test('service-examples/ca serves the PVs of the example services under svscan (n
   });
   await waitFor(async () => (await ca.call({ op: 'get', name: 'SVKIT:MAN:hello_status', form: 'string' }, 60000)).value === 'up', 60000, 'hello up over CA');
   assert.equal((await ca.ok({ op: 'get', name: 'SVKIT:MAN:ca_status', form: 'string' })).value, 'up');
+  // template instances (ioc@alpha): `@` is written `-` in the PV name
+  await waitFor(async () => (await ca.call({ op: 'get', name: 'SVKIT:MAN:ioc-alpha_status', form: 'string' }, 60000)).value === 'up', 60000, 'ioc@alpha up over CA');
   assert.equal((await ca.ok({ op: 'get', name: 'SVKIT:MAN:hello_control', form: 'string' })).value, 'Run');
   // `all` leaves the CA server's own service alone
   await ca.ok({ op: 'put', name: 'SVKIT:MAN:all', value: 'Stop', wait: true });

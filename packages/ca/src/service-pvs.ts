@@ -29,6 +29,15 @@ type Suffix = (typeof SUFFIXES)[number];
 /** Characters allowed in a service name that becomes part of a PV name. */
 const NAME_OK = /^[A-Za-z0-9_\-+.[\]<>;]{1,100}$/;
 
+/**
+ * The NAME of a service's PVs: its directory name, with the `@` of a template instance
+ * (`ioc@alpha`, see svinstance) written `-` (`ioc-alpha`), as svconserver names its console;
+ * `@` is not a character of EPICS record names.
+ */
+export function pvNameOf(dirName: string): string {
+  return dirName.replace(/@/g, '-');
+}
+
 /** How the service PVs are made. */
 export interface ServicePvOptions {
   /** Scan directories (the first one holding a name wins). */
@@ -122,13 +131,14 @@ export class ServicePvs {
         continue;
       }
       for (const d of entries) {
-        if (d.name.startsWith('.') || seen.has(d.name)) continue;
+        const pvName = pvNameOf(d.name);
+        if (d.name.startsWith('.') || seen.has(pvName)) continue;
         if (!d.isDirectory() && !(d.isSymbolicLink() && isDir(join(root, d.name)))) continue;
-        if (!NAME_OK.test(d.name)) {
+        if (!NAME_OK.test(pvName)) {
           this.warnOnce(`name:${d.name}`, `not serving ${join(root, d.name)}: the name does not fit in a PV name`);
           continue;
         }
-        seen.set(d.name, join(root, d.name));
+        seen.set(pvName, join(root, d.name));
       }
     }
     for (const [name, s] of this.services) {
