@@ -143,21 +143,30 @@ test('unix:@NAME binds exactly that abstract name, as procServ does: socat ABSTR
   assert.deepEqual(entries, ['@NAME', '@NAME']);
 });
 
+/**
+ * Runs `cmd` (a console server started with `-f -I INFO`) in a tmux pane; returns the pane and the
+ * server's pid from INFO. After the test the server is killed (one that lost its terminal keeps
+ * running, procServ too), the pane closed and `cleanup` run, whatever happened.
+ */
+async function serverInPane(t: { after(fn: () => void): void }, cmd: string, dir: string, info: string, cleanup: () => void): Promise<{ pane: TmuxPane; pid: number }> {
+  const pane = TmuxPane.start(cmd, dir);
+  let pid = 0;
+  t.after(() => {
+    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    pane.kill();
+    cleanup();
+  });
+  pid = Number((await waitFor(() => /^pid:(\d+)$/m.exec(readOr(info)), 10000, 'info file'))[1]);
+  return { pane, pid };
+}
+
 test('procserv -f in a terminal: the terminal is a console client, with the banner procServ shows there', { skip: !haveTool('/usr/bin/procServ', 'procserv') || !haveTool('/usr/bin/tmux', 'tmux') }, async (t) => {
   /** Runs `bin -f -x ^L -I info PORT echo` in a tmux pane; types a line; returns the normalized banner. */
   async function inTerminal(bin: string): Promise<string> {
     const { dir, cleanup } = tempDir('svkit-procserv-');
     const port = await freePort();
     const info = join(dir, 'info'); // procServ -f writes no -p file
-    const pane = TmuxPane.start(`${bin} -f -x ^L -I ${info} ${port} ${fixture('procserv-echo')}`, dir);
-    let pid = 0;
-    t.after(() => {
-      // a server that lost its terminal keeps running (procServ too): end it here whatever happened
-      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      pane.kill();
-      cleanup();
-    });
-    pid = Number((await waitFor(() => /^pid:(\d+)$/m.exec(readOr(info)), 10000, 'info file'))[1]);
+    const { pane, pid } = await serverInPane(t, `${bin} -f -x ^L -I ${info} ${port} ${fixture('procserv-echo')}`, dir, info, cleanup);
     const tty = runSync('tmux', ['display', '-p', '-t', pane.name, '#{pane_tty}']).stdout.trim();
     const screen = await pane.wait(/ready \d+/);
     const banner = screen.slice(screen.indexOf('@@@ Welcome'), screen.indexOf('@@@ Restarting child')).replace(/"$/m, ''); // procServ leaks a telnet byte there
@@ -191,14 +200,7 @@ test('procserv -f in a terminal: the terminal is restored on exit and what was t
   const { dir, cleanup } = tempDir('svkit-procserv-');
   const sock = join(dir, 'console');
   const info = join(dir, 'info');
-  const pane = TmuxPane.start(`${ours('procserv')} -f --noautorestart -I ${info} unix:${sock} ${fixture('procserv-echo')}; stty -a | grep -o -- '-\\?icanon'`, dir);
-  let pid = 0;
-  t.after(() => {
-    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    pane.kill();
-    cleanup();
-  });
-  pid = Number((await waitFor(() => /^pid:(\d+)$/m.exec(readOr(info)), 10000, 'info file'))[1]);
+  const { pane } = await serverInPane(t, `${ours('procserv')} -f --noautorestart -I ${info} unix:${sock} ${fixture('procserv-echo')}; stty -a | grep -o -- '-\\?icanon'`, dir, info, cleanup);
   await pane.wait(/ready \d+/);
   pane.type('echo SHELL-RAN-$((6*7))');
   pane.keys('Enter');
