@@ -15,7 +15,7 @@ import { readStatusAt, writeStatus } from '@svkit/protocol/status-file';
 import { procLeadsOwnGroup } from './proc-identity.js';
 import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
 import { initialExtraState, readExtraStateAt, writeExtraState, type ExtraState } from '@svkit/protocol/extra-state';
-import { closeServiceFds, openServiceDir, type OpenedDir, type ServiceFds } from './service-dir-open.js';
+import { closeServiceFds, openServiceDir, type OpenedDir } from './service-dir-open.js';
 import { ownerCredentials, spawnAs, type Credentials } from './run-as.js';
 import { addSpawned, removeSpawned } from './spawned-pids.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
@@ -91,9 +91,8 @@ export class Supervisor {
   private adopted: Adopted | undefined;
   private finishChild: ChildProcess | undefined;
   private readyPipe: Socket | undefined;
-  private fds: ServiceFds | undefined;
-  /** The service directory and its supervise/, held open while the supervisor runs. */
-  private dirs: Pick<OpenedDir, 'service' | 'sup' | 'trusted' | 'key'> | undefined;
+  /** What openServiceDir took (lock, FIFOs, the service directory and its supervise/), held while the supervisor runs. */
+  private dirs: OpenedDir | undefined;
   private control: Socket | undefined;
   private startTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -114,7 +113,6 @@ export class Supervisor {
   open(): void {
     const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m), this.opts.logOf);
     this.abs = opened.abs;
-    this.fds = opened.fds;
     this.dirs = opened;
     this.want = opened.wantDown ? 'd' : 'u';
     this.control = new Socket({ fd: opened.fds.controlRead, readable: true, writable: false });
@@ -620,10 +618,11 @@ export class Supervisor {
   private releaseFds(): void {
     this.control?.destroy(); // closes controlRead
     this.control = undefined;
-    if (this.fds) closeServiceFds(this.fds);
-    this.fds = undefined;
-    this.dirs?.sup.close();
-    this.dirs?.service.close();
+    if (this.dirs) {
+      closeServiceFds(this.dirs.fds);
+      this.dirs.sup.close();
+      this.dirs.service.close();
+    }
     this.dirs = undefined;
   }
 
