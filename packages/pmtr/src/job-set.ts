@@ -208,6 +208,7 @@ export class JobSet {
       onPid: (pid, prev) => this.onPid(r, pid, prev),
       onExit: (how, ranFor) => this.onExit(r, how, ranFor),
       onStartFailed: (e) => this.opts.log.warn(`job ${r.job.name}: ${e instanceof JobStartError ? e.message : errnoText(e)}`),
+      onKill: (pid) => this.opts.log.info(`sending SIGKILL to job ${r.job.name}${r.removed ? '(deleted)' : ''} [${pid}]`),
       onClose: () => this.onClose(r),
     });
     this.jobs.set(job.name, r);

@@ -51,6 +51,8 @@ export interface SupervisorOptions {
   onExit?: (how: ExitHow, ranForMs: number) => void;
   /** Reports a start that failed (default: daemontools' "unable to start DIR/run"). */
   onStartFailed?: (e: unknown) => void;
+  /** Reports the SIGKILL sent when timeout-kill ran out while stopping (default: a "still running" warning). */
+  onKill?: (pid: number) => void;
 }
 
 /** A program to run for a service (see SupervisorOptions.exec). */
@@ -342,7 +344,8 @@ export class Supervisor {
 
   /** timeout-kill expired while stopping: SIGKILL the service (its process group under setsid). */
   killAfterTimeout(): void {
-    this.warn(`${this.dir}: still running ${this.config?.timeoutKill ?? 0} ms after the down signal: sending KILL`);
+    if (this.opts.onKill) this.opts.onKill(this.pid);
+    else this.warn(`${this.dir}: still running ${this.config?.timeoutKill ?? 0} ms after the down signal: sending KILL`);
     this.sendSignal('SIGKILL', this.config?.setsid === true);
   }
 
