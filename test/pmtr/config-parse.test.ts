@@ -110,3 +110,22 @@ test('pmtr -t: 0 for a good file, 100 and every error with file and line for a b
   assert.equal(help.code, 0);
   assert.match(help.stdout, /-c, --config <file>/);
 });
+
+test('pmtr -t -v -v: every token on stdout as pmtr prints it (token [TEXT] id=N line=N); -v alone prints none', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-pmtr-');
+  t.after(cleanup);
+  const conf = join(dir, 'pmtr.conf');
+  writeFileSync(conf, 'report to udp://127.0.0.1:9999\njob # c\n{\n name a\n cmd /bin/echo "a b"c x}\n bounce every 5s\n}\n');
+  const r = await run(ours('pmtr'), ['-t', '-vv', '-c', conf]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'token [report] id=1 line=1', 'token [to] id=2 line=1', 'token [udp://127.0.0.1:9999] id=3 line=1',
+    'token [job] id=6 line=2', 'token [{] id=7 line=3', 'token [name] id=9 line=4', 'token [a] id=3 line=4',
+    'token [cmd] id=10 line=5', 'token [/bin/echo] id=3 line=5', 'token ["a b"] id=27 line=5', 'token [c] id=3 line=5', 'token [x}] id=3 line=5',
+    'token [bounce] id=23 line=6', 'token [every] id=24 line=6', 'token [5s] id=3 line=6', 'token [}] id=8 line=7', '',
+  ].join('\n'));
+  assert.equal((await run(ours('pmtr'), ['-t', '-v', '-v', '-c', conf])).stdout, r.stdout);
+  const one = await run(ours('pmtr'), ['-t', '-v', '-c', conf]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(one.stdout, '');
+});

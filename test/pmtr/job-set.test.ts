@@ -72,6 +72,14 @@ test('reload on save: new jobs start, removed stop, changed restart (nice and de
   assert.equal(r.pidNow('keep'), keep);
 });
 
+test('-v -v: the tokens of the file on stdout at each parse, reloads included', async (t) => {
+  const r = startPmtr(t, job('first'), { args: ['-v', '-v'] });
+  await r.pid('first');
+  assert.match(r.proc.stdout(), /^token \[job\] id=6 line=1\ntoken \[\{\] id=7 line=1\ntoken \[name\] id=9 line=2\ntoken \[first\] id=3 line=2\n/);
+  r.write(job('second'));
+  await waitFor(() => r.proc.stdout().includes('token [second] id=3 line=2\n'), 15000, `the reload's tokens; stdout:\n${r.proc.stdout()}`);
+});
+
 test('log DIR: the job\'s output goes to a multilog directory (tai64n stamps) through a pipe that outlives job restarts; the logger is STATE/NAME/log', async (t) => {
   const r = startPmtr(t, `job {\n  name chatty\n  cmd /bin/sh -c "echo line one; echo to stderr >&2; exec /bin/sleep 1000"\n  log @DIR@/logs\n}\n`);
   const pid = await r.pid('chatty');

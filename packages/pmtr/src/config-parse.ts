@@ -10,7 +10,7 @@ import {
   type Lax, type Ulimit, type UdpSpec,
 } from './config-values.js';
 
-export type { LineError } from './config-tokens.js';
+export type { LineError, Token } from './config-tokens.js';
 export type { UdpSpec, Ulimit } from './config-values.js';
 
 /** One job of the file. */
@@ -54,6 +54,8 @@ export interface ParseResult {
   config: Config;
   errors: LineError[];
   warnings: LineError[];
+  /** The file's tokens, in order (for `-v -v`). */
+  tokens: Token[];
 }
 
 /** Longest user name pmtr takes. */
@@ -319,5 +321,5 @@ export function parseConfig(text: string): ParseResult {
   }
   // pmtr sorts by order (qsort); a stable sort keeps the file's order among equals
   config.jobs.sort((a, b) => a.order - b.order);
-  return { config, errors: errors.sort((a, b) => a.line - b.line), warnings };
+  return { config, errors: errors.sort((a, b) => a.line - b.line), warnings, tokens: toks };
 }

@@ -26,6 +26,26 @@ export interface Token {
   keyword: boolean;
 }
 
+/**
+ * pmtr's token ids (its Lemon grammar's TOK_* numbers), for the `-v -v` dump; `log`, svkit's
+ * keyword, gets the next free number.
+ */
+export const TOKEN_IDS: Readonly<Record<string, number>> = {
+  report: 1, to: 2, listen: 4, on: 5, job: 6, '{': 7, '}': 8, name: 9, cmd: 10, dir: 11, out: 12,
+  in: 13, err: 14, user: 15, order: 16, env: 17, ulimit: 18, disable: 19, wait: 20, once: 21,
+  nice: 22, bounce: 23, every: 24, depends: 25, cpu: 26, log: 28,
+};
+/** pmtr's id of a plain string. */
+export const TOK_STR = 3;
+/** pmtr's id of a quoted string. */
+export const TOK_QUOTEDSTR = 27;
+
+/** The `-v -v` line of a token, as pmtr prints it: `token [TEXT] id=N line=N` (a quoted string with its quotes). */
+export function tokenDumpLine(t: Token): string {
+  const id = t.quoted ? TOK_QUOTEDSTR : t.keyword ? TOKEN_IDS[t.text]! : TOK_STR;
+  return `token [${t.quoted ? `"${t.text}"` : t.text}] id=${id} line=${t.line}`;
+}
+
 /** An error with the line it is about. */
 export interface LineError {
   line: number;
