@@ -112,12 +112,21 @@ export interface UdpSpec {
   host: string;
   port: number;
   iface?: string;
+  /** The IPv4 address of `iface` when the config was loaded (see report-iface.ts). */
+  ifaceAddr?: string;
   line: number;
 }
 
-/** udp://HOST:PORT[@iface]; throws ValueError with pmtr's "required format" text. */
+/** Longest interface name (IFNAMSIZ less its NUL). */
+export const IFNAME_MAX = 15;
+
+/**
+ * udp://HOST:PORT[@iface]; throws ValueError with pmtr's "required format" text (an iface is
+ * any name a Linux interface may have: no `/`, `:` or blank; pmtr's "interface too long" over 15 bytes).
+ */
 export function parseUdpSpec(s: string, line: number): UdpSpec {
-  const m = /^udp:\/\/([^:@/\s]+):(\d{1,5})(?:@([A-Za-z0-9_.:-]{1,15}))?$/.exec(s);
+  const m = /^udp:\/\/([^:@/\s]+):(\d{1,5})(?:@([^/:@\s]*))?$/.exec(s);
   if (!m || Number(m[2]) > 65535) throw new ValueError('required format: udp://1.2.3.4:5678[@eth2]');
+  if (m[3] !== undefined && Buffer.byteLength(m[3]) > IFNAME_MAX) throw new ValueError('interface too long');
   return { text: s, host: m[1]!, port: Number(m[2]), iface: m[3], line };
 }

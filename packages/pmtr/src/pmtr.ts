@@ -15,6 +15,8 @@ import { errnoText, EXIT_USAGE, processIo, runMain, type Io } from '@svkit/diag'
 import { startReaper } from '@svkit/supervise/zombie-reaper';
 import type { ParseResult } from './config-parse.js';
 import { loadConfig } from './config-file.js';
+import { tokenDumpLine } from './config-tokens.js';
+import { resolveReportInterfaces } from './report-iface.js';
 import { dependencyPaths, JobSet, unlinkQuiet } from './job-set.js';
 import { DEV_LOG, PmtrLog } from './pmtr-log.js';
 import { UdpControl } from './udp-control.js';
@@ -83,6 +85,19 @@ function report(res: ParseResult, file: string, say: (m: string) => void, warn: 
   return res.errors.length > 0;
 }
 
+/** Reads and parses the config file, and looks up its report interfaces (their errors join the parse's). */
+function load(file: string): ParseResult {
+  const res = loadConfig(file);
+  const more = resolveReportInterfaces(res.config);
+  if (more.length) res.errors = [...res.errors, ...more].sort((a, b) => a.line - b.line);
+  return res;
+}
+
+/** `-v -v`: every token of the file on stdout, at each parse, as pmtr prints them. */
+function dumpTokens(res: ParseResult, io: Io): void {
+  if (res.tokens.length) io.out(`${res.tokens.map(tokenDumpLine).join('\n')}\n`);
+}
+
 /** Entry point of `pmtr`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
   return runMain('pmtr', io, async (e) => {
@@ -97,11 +112,12 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     let first: ParseResult | undefined;
     opts.stamp = fileStamp(resolvePath(file));
     try {
-      first = loadConfig(file);
+      first = load(file);
     } catch (err) {
       e.dieSys(`unable to read ${file}`, err);
     }
     if (!first) return 111;
+    if (opts.verbose >= 2) dumpTokens(first, io);
     if (report(first, file, (m) => io.err(`pmtr: ${m}\n`), (m) => e.warn(m))) {
       e.die(EXIT_USAGE, `${first.errors.length} error${first.errors.length > 1 ? 's' : ''} in ${file}`);
     }
@@ -202,11 +218,12 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
       if (stopping) return;
       let res: ParseResult;
       try {
-        res = loadConfig(file);
+        res = load(file);
       } catch (err) {
         log.warn(`unable to read ${file}: ${errnoText(err)}: using the previous job config`);
         return;
       }
+      if (opts.verbose >= 2) dumpTokens(res, io);
       if (report(res, file, (m) => log.warn(m), (m) => log.warn(m))) {
         log.warn(`FAILED to parse ${file}: using the previous job config`);
         return;

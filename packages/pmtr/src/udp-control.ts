@@ -1,6 +1,7 @@
 /**
- * pmtr's UDP side: `report to udp://HOST:PORT` sends the job report every 10 s (pmtr's format:
- * `report HOSTNAME\n` then `NAME e|d SECS PID ARGV0\n` per job), and `listen on udp://HOST:PORT`
+ * pmtr's UDP side: `report to udp://HOST:PORT[@IFACE]` sends the job report every 10 s (pmtr's
+ * format: `report HOSTNAME[ IFACE-IP]\n` then `NAME e|d SECS PID ARGV0\n` per job; with @IFACE,
+ * multicast goes out through that interface), and `listen on udp://HOST:PORT`
  * takes `enable NAME...` / `disable NAME...` datagrams. The listener is unauthenticated, so it
  * binds loopback addresses only (a config that names another address gets a warning and no
  * listener). A bad datagram gets a log line, never a crash.
@@ -8,7 +9,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { hostname } from 'node:os';
 import { errnoText } from '@svkit/diag';
-import type { Config } from './config-parse.js';
+import type { Config, UdpSpec } from './config-parse.js';
 import type { JobSet } from './job-set.js';
 import type { PmtrLog } from './pmtr-log.js';
 
@@ -30,17 +31,33 @@ export interface UdpControlOptions {
 
 export class UdpControl {
   private readonly sockets: Socket[] = [];
+  /** One socket per `report to` (each may go out through its own interface). */
+  private readonly reports: { spec: UdpSpec; sock: Socket }[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: Config, private readonly opts: UdpControlOptions) {
-    if (config.reports.length) {
+  constructor(config: Config, private readonly opts: UdpControlOptions) {
+    for (const spec of config.reports) {
       const s = createSocket('udp4');
       s.on('error', (e) => opts.log.warn(`report socket: ${errnoText(e)}`));
       s.unref();
+      const addr = spec.ifaceAddr;
+      if (addr !== undefined) {
+        // pmtr's IP_MULTICAST_IF; the socket must exist (be bound) first, and is before the first report
+        s.bind(0, () => {
+          try {
+            s.setMulticastInterface(addr);
+          } catch (e) {
+            opts.log.warn(`setsockopt: ${errnoText(e)} (report to ${spec.text}, line ${spec.line})`);
+          }
+        });
+      }
       this.sockets.push(s);
-      this.timer = setInterval(() => this.report(s), REPORT_MS);
+      this.reports.push({ spec, sock: s });
+    }
+    if (this.reports.length) {
+      this.timer = setInterval(() => this.report(), REPORT_MS);
       this.timer.unref();
-      setTimeout(() => this.report(s), 1000).unref();
+      setTimeout(() => this.report(), 1000).unref();
     }
     const l = config.listens[0];
     if (l) {
@@ -55,10 +72,10 @@ export class UdpControl {
     }
   }
 
-  /** The report datagram. */
-  reportText(): string {
+  /** The report datagram; `ifaceAddr`: the address of the destination's @IFACE. */
+  reportText(ifaceAddr?: string): string {
     const now = Date.now();
-    let out = `report ${hostname()}\n`;
+    let out = `report ${hostname()}${ifaceAddr === undefined ? '' : ` ${ifaceAddr}`}\n`;
     for (const j of this.opts.jobs.list()) {
       const secs = j.startedAt ? Math.floor((now - j.startedAt) / 1000) : 0;
       out += `${j.name} ${j.enabled ? 'e' : 'd'} ${secs} ${j.pid} ${j.argv0}\n`;
@@ -66,10 +83,9 @@ export class UdpControl {
     return out;
   }
 
-  private report(s: Socket): void {
-    const msg = Buffer.from(this.reportText());
-    for (const r of this.config.reports) {
-      s.send(msg, r.port, r.host, (e) => {
+  private report(): void {
+    for (const { spec: r, sock } of this.reports) {
+      sock.send(Buffer.from(this.reportText(r.ifaceAddr)), r.port, r.host, (e) => {
         if (e && (e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') this.opts.log.warn(`write error: ${errnoText(e)}`);
       });
     }

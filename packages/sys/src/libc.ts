@@ -60,6 +60,7 @@ const c = {
   inotify_init1: lib.func('int inotify_init1(int flags)'),
   inotify_add_watch: lib.func('int inotify_add_watch(int fd, const char *path, uint32_t mask)'),
   inotify_rm_watch: lib.func('int inotify_rm_watch(int fd, int wd)'),
+  ioctl: lib.func('int ioctl(int fd, unsigned long req, ...)'),
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   bind: lib.func('int bind(int fd, const uint8_t *addr, uint32_t len)'),
   listen: lib.func('int listen(int fd, int backlog)'),
@@ -325,6 +326,38 @@ export function inotifyAddWatch(fd: number, path: string, mask: number): number 
 /** Stops a watch; quiet when the kernel already dropped it (the directory was deleted). */
 export function inotifyRmWatch(fd: number, wd: number): void {
   c.inotify_rm_watch(fd, wd);
+}
+
+/** Network interface flag (netdevice(7)): the interface supports multicast. */
+export const IFF_MULTICAST = 0x1000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCGIFADDR = 0x8915;
+/** Longest interface name (IFNAMSIZ less the NUL). */
+export const IFNAME_MAX = 15;
+
+/** One SIOCGIF* request on interface `name` (netdevice(7)); returns the filled struct ifreq. */
+function ifreq(name: string, req: number, call: string): Buffer {
+  const bytes = Buffer.from(name, 'utf8');
+  if (bytes.length > IFNAME_MAX) throw errnoError('ENAMETOOLONG', `interface ${name}`);
+  const ifr = Buffer.alloc(40); // ifr_name[16], then the union (flags, sockaddr)
+  bytes.copy(ifr);
+  const fd = check(c.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */ | O_CLOEXEC, 0), 'socket');
+  try {
+    check(c.ioctl(fd, req, 'uint8_t *', ifr), call, name);
+  } finally {
+    c.close(fd);
+  }
+  return ifr;
+}
+
+/** The flags (IFF_*) of network interface `name` (SIOCGIFFLAGS); ENODEV when there is none. */
+export function interfaceFlags(name: string): number {
+  return ifreq(name, SIOCGIFFLAGS, 'SIOCGIFFLAGS').readUInt16LE(16);
+}
+
+/** The IPv4 address of network interface `name` (SIOCGIFADDR, up or down); ENODEV, or EADDRNOTAVAIL when it has none. */
+export function interfaceIPv4(name: string): string {
+  return [...ifreq(name, SIOCGIFADDR, 'SIOCGIFADDR').subarray(20, 24)].join('.');
 }
 
 const AF_UNIX = 1;
