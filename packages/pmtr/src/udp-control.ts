@@ -34,6 +34,7 @@ export class UdpControl {
   /** One socket per `report to` (each may go out through its own interface). */
   private readonly reports: { spec: UdpSpec; sock: Socket }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(config: Config, private readonly opts: UdpControlOptions) {
     for (const spec of config.reports) {
@@ -44,6 +45,7 @@ export class UdpControl {
       if (addr !== undefined) {
         // pmtr's IP_MULTICAST_IF; the socket must exist (be bound) first, and is before the first report
         s.bind(0, () => {
+          if (this.closed) return;
           try {
             s.setMulticastInterface(addr);
           } catch (e) {
@@ -110,6 +112,7 @@ export class UdpControl {
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     for (const s of this.sockets) s.close();
     this.sockets.length = 0;
