@@ -85,4 +85,10 @@ job {
   const text = await waitFor(() => existsSync(rx) && readFileSync(rx, 'utf8'), 40000, `a report in ${rx}; pmtr's log:\n${p.stderr()}`);
   assert.match(text, new RegExp(`^report ${hostname()} 10\\.200\\.0\\.1\\nrx e \\d+ \\d+ ${SOCAT}\\n`));
   assert.doesNotMatch(p.stderr(), /warning/);
+  // a reload naming an interface that is not there is a config error: logged with its line, nothing changes
+  const rxPid = Number(/started job rx \[(\d+)\]/.exec(p.stderr())![1]);
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace('@mc0', '@nosuch0'));
+  await waitFor(() => p.stderr().includes(`pmtr: warning: ${conf} line 1: ioctl: No such device\npmtr: warning: FAILED to parse ${conf}: using the previous job config\n`), 15000, 'the reload\'s error');
+  assert.doesNotMatch(p.stderr(), /sending SIGTERM to job rx/);
+  assert.equal(p.stderr().match(/started job rx/g)!.length, 1, `rx ${rxPid} kept running`);
 });
