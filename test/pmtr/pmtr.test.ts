@@ -198,8 +198,10 @@ test('PID 1 in a new pid namespace: stays in the foreground without -F, reaps or
   await waitFor(() => /started job steady/.test(p.stderr()), 15000, 'steady started');
   assert.equal(procStatus(pmtr, 'NSpid').split(/\s+/)[1], '1', 'pmtr is PID 1 of its namespace');
   // the job's shell exits at once: its sleep is reparented to pmtr, which must reap it
-  const orphan = await waitFor(() => allPids().find((q) => statField(q, 4) === String(pmtr) && procStatus(q, 'Name') === 'sleep' && readFileSync(`/proc/${q}/cmdline`, 'utf8') === '/bin/sleep\u00001\u0000'), 15000, 'an orphan under pmtr');
+  let nsPid = ''; // its pid in the namespace, read while it is there
+  const orphan = await waitFor(() => allPids().find((q) => statField(q, 4) === String(pmtr) && procStatus(q, 'Name') === 'sleep' && readFileSync(`/proc/${q}/cmdline`, 'utf8') === '/bin/sleep\u00001\u0000' && (nsPid = procStatus(q, 'NSpid').split(/\s+/)[1]!)), 15000, 'an orphan under pmtr');
   await waitFor(() => statField(orphan, 3) === undefined, 15000, `orphan ${orphan} reaped (state ${statField(orphan, 3)})`);
+  await waitFor(() => p.stderr().includes(`pmtr: sigchld for unknown pid ${nsPid}\n`), 15000, `pmtr's line for the orphan (pid ${nsPid} in the namespace):\n${p.stderr()}`);
   process.kill(pmtr, 'SIGTERM');
   const code = await new Promise<number | null>((res) => (p.child.exitCode !== null ? res(p.child.exitCode) : p.child.once('exit', (c) => res(c))));
   assert.equal(code, 0);

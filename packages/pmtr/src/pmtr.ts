@@ -157,7 +157,7 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
   const file = opts.config;
   const log = new PmtrLog(io, opts.syslog);
   return new Promise<number>((resolveExit) => {
-    const stopReaper = process.pid === 1 ? startReaper() : undefined;
+    const stopReaper = process.pid === 1 ? startReaper(undefined, (pid) => log.info(`sigchld for unknown pid ${pid}`)) : undefined;
     let watcher: FSWatcher | undefined;
     let watched = new Set<string>();
     let udp: UdpControl | undefined;

@@ -29,24 +29,28 @@ function procIsOurs(): boolean {
   }
 }
 
-/** Reaps every zombie child that is not ours; returns how many. */
-export function reapOrphans(): number {
+/** Reaps every zombie child that is not ours (`onReap` is told each pid); returns how many. */
+export function reapOrphans(onReap?: (pid: number) => void): number {
   if (!procIsOurs()) return 0; // pids in /proc would not be our pids: reaping could steal our own children
   let n = 0;
   for (const pid of children()) {
     if (isSpawned(pid) || !procIsZombie(pid)) continue;
     try {
-      if (waitpidNoHang(pid)) n++;
+      if (waitpidNoHang(pid)) {
+        n++;
+        onReap?.(pid);
+      }
     } catch { /* already reaped */ }
   }
   return n;
 }
 
-/** Reaps orphans on every SIGCHLD and every few seconds; returns a stop function. */
-export function startReaper(intervalMs = 5000): () => void {
-  const onChld = (): void => void setImmediate(reapOrphans);
+/** Reaps orphans on every SIGCHLD and every few seconds (`onReap` is told each pid); returns a stop function. */
+export function startReaper(intervalMs = 5000, onReap?: (pid: number) => void): () => void {
+  const reap = (): void => void reapOrphans(onReap);
+  const onChld = (): void => void setImmediate(reap);
   process.on('SIGCHLD', onChld);
-  const t = setInterval(reapOrphans, intervalMs);
+  const t = setInterval(reap, intervalMs);
   return () => {
     process.off('SIGCHLD', onChld);
     clearInterval(t);
