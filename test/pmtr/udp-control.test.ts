@@ -22,12 +22,14 @@ test('report datagrams in pmtr\'s format; disable/enable datagrams; bad ones log
     rx.close();
     tx.close();
   });
-  const r = startPmtr(t, `report to udp://127.0.0.1:${port}\nlisten on udp://127.0.0.1:${ctlPort}\njob {\n  name web\n  cmd /bin/sleep 1000\n}\njob {\n  name idle\n  cmd /bin/sleep 1001\n  disable\n}\njob {\n  name oneshot\n  cmd /bin/true\n  once\n}\n`, { args: ['-v'] });
+  // .invalid never resolves (RFC 6761): pmtr's lookup error with its line, and the other destination still gets its reports
+  const r = startPmtr(t, `report to udp://127.0.0.1:${port}\nlisten on udp://127.0.0.1:${ctlPort}\nreport to udp://no.such.host.invalid:9\njob {\n  name web\n  cmd /bin/sleep 1000\n}\njob {\n  name idle\n  cmd /bin/sleep 1001\n  disable\n}\njob {\n  name oneshot\n  cmd /bin/true\n  once\n}\n`, { args: ['-v'] });
   const web = await r.pid('web');
   await r.waitLog(/job oneshot \[\d+\] exited/);
   // a finished once job is left out, as pmtr does
   const rep = await waitFor(() => got.find((g) => g.includes(` ${web} `) && !g.includes('oneshot')), 30000, 'a report');
   assert.match(rep, new RegExp(`^report ${hostname()}\\nweb e \\d+ ${web} /bin/sleep\\nidle d 0 0 /bin/sleep\\n$`));
+  await r.waitLog(/^pmtr: warning: lookup \[no\.such\.host\.invalid\]: (Unknown host|Host name lookup failure) at line 3$/m, 40000);
   const send = (s: string): void => tx.send(s, ctlPort, '127.0.0.1');
   await r.waitLog(/starting/);
   send('bogus web');

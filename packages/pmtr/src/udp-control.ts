@@ -18,6 +18,13 @@ export const REPORT_MS = 10000;
 /** Largest control datagram read. */
 export const MAX_CONTROL = 2000;
 
+/** pmtr's texts (hstrerror) for a failed lookup of a report destination, by getaddrinfo's code. */
+const LOOKUP_TEXT: Record<string, string> = {
+  ENOTFOUND: 'Unknown host',
+  EAI_AGAIN: 'Host name lookup failure',
+  ENODATA: 'No address associated with name',
+};
+
 /** True for an address only this host can send from. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
@@ -32,7 +39,7 @@ export interface UdpControlOptions {
 export class UdpControl {
   private readonly sockets: Socket[] = [];
   /** One socket per `report to` (each may go out through its own interface). */
-  private readonly reports: { spec: UdpSpec; sock: Socket }[] = [];
+  private readonly reports: { spec: UdpSpec; sock: Socket; lookupFailed?: boolean }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -86,9 +93,19 @@ export class UdpControl {
   }
 
   private report(): void {
-    for (const { spec: r, sock } of this.reports) {
-      sock.send(Buffer.from(this.reportText(r.ifaceAddr)), r.port, r.host, (e) => {
-        if (e && (e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') this.opts.log.warn(`write error: ${errnoText(e)}`);
+    for (const dest of this.reports) {
+      const r = dest.spec;
+      dest.sock.send(Buffer.from(this.reportText(r.ifaceAddr)), r.port, r.host, (e) => {
+        const code = (e as NodeJS.ErrnoException | null)?.code;
+        const lookup = code === undefined ? undefined : LOOKUP_TEXT[code];
+        if (!e || lookup === undefined) dest.lookupFailed = false;
+        if (!e || code === 'ECONNREFUSED') return;
+        if (lookup === undefined) this.opts.log.warn(`write error: ${errnoText(e)}`);
+        else if (!dest.lookupFailed) {
+          // the name is looked up at each send (a name that resolves later is used then): logged once until it does
+          dest.lookupFailed = true;
+          this.opts.log.warn(`lookup [${r.host}]: ${lookup} at line ${r.line}`);
+        }
       });
     }
   }
