@@ -50,13 +50,13 @@ export class UdpControl {
       s.unref();
       const addr = spec.ifaceAddr;
       if (addr !== undefined) {
-        // pmtr's IP_MULTICAST_IF; the socket must exist (be bound) first, and is before the first report
+        // pmtr's IP_MULTICAST_IF: set once the socket is bound (long before the first report, 1 s on)
         s.bind(0, () => {
           if (this.closed) return;
           try {
             s.setMulticastInterface(addr);
           } catch (e) {
-            opts.log.warn(`setsockopt: ${errnoText(e)} (report to ${spec.text}, line ${spec.line})`);
+            opts.log.warn(`setsockopt: ${errnoText(e)} at line ${spec.line}`);
           }
         });
       }
