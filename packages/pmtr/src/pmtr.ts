@@ -12,7 +12,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { errnoText, EXIT_USAGE, processIo, runMain, type Io } from '@svkit/diag';
-import { startReaper } from '@svkit/supervise/zombie-reaper';
+import { startReaping } from '@svkit/sys';
 import type { ParseResult } from './config-parse.js';
 import { loadConfig } from './config-file.js';
 import { dependencyPaths, JobSet, unlinkQuiet } from './job-set.js';
@@ -141,7 +141,7 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
   const file = opts.config;
   const log = new PmtrLog(io, opts.syslog);
   return new Promise<number>((resolveExit) => {
-    const stopReaper = process.pid === 1 ? startReaper() : undefined;
+    startReaping(); // our children's exits, and orphans as PID 1
     let watcher: FSWatcher | undefined;
     let watched = new Set<string>();
     let udp: UdpControl | undefined;
@@ -154,7 +154,6 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
       base,
       graceMs: opts.grace * 1000,
       onIdle: () => {
-        stopReaper?.();
         if (opts.pidfile) unlinkQuiet(opts.pidfile);
         log.close();
         resolveExit(0);
