@@ -12,6 +12,7 @@ import { logCase } from './cases/log.js';
 import { memoryCase } from './cases/memory.js';
 import { pickupCase } from './cases/pickup.js';
 import { restartCase } from './cases/restart.js';
+import { scaleCase } from './cases/scale.js';
 import { pmtrCase } from './cases/pmtr.js';
 import { webCase } from './cases/web.js';
 import { cleanupAll, cleanupOnSignals } from './cleanup.js';
@@ -22,7 +23,7 @@ import { renderTable, type Row } from './table.js';
 import { haveC, theirs } from './tools.js';
 
 /** Every case, in run order. */
-export const CASES: BenchCase[] = [memoryCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase, webCase];
+export const CASES: BenchCase[] = [memoryCase, scaleCase, pickupCase, restartCase, controlCase, logCase, consoleCase, caCase, pmtrCase, webCase];
 
 const USAGE = `usage: npm run bench [-- CASE...]   (BENCH_QUICK=1 for a smoke run)
 cases: ${CASES.map((c) => [c.name, ...c.aliases].join('|')).join(', ')}`;

@@ -12,7 +12,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { errnoText, EXIT_USAGE, processIo, runMain, type Io } from '@svkit/diag';
-import { startReaper } from '@svkit/supervise/zombie-reaper';
+import { startReaping } from '@svkit/sys';
 import type { ParseResult } from './config-parse.js';
 import { loadConfig } from './config-file.js';
 import { tokenDumpLine } from './config-tokens.js';
@@ -157,7 +157,8 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
   const file = opts.config;
   const log = new PmtrLog(io, opts.syslog);
   return new Promise<number>((resolveExit) => {
-    const stopReaper = process.pid === 1 ? startReaper(undefined, (pid) => log.info(`sigchld for unknown pid ${pid}`)) : undefined;
+    // our children's exits, and orphans as PID 1 (logged as pmtr does)
+    startReaping((pid) => log.info(`sigchld for unknown pid ${pid}`));
     let watcher: FSWatcher | undefined;
     let watched = new Set<string>();
     let udp: UdpControl | undefined;
@@ -170,7 +171,6 @@ function run(opts: Options, first: ParseResult, io: Io): Promise<number> {
       base,
       graceMs: opts.grace * 1000,
       onIdle: () => {
-        stopReaper?.();
         if (opts.pidfile) unlinkQuiet(opts.pidfile);
         log.close();
         resolveExit(0);

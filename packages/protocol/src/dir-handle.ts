@@ -4,7 +4,22 @@
  * directory or link. Paths go through /proc/self/fd/N (the kernel resolves them to the open
  * directory), so Node's own fs calls serve as openat/renameat/unlinkat.
  */
-import { closeSync, constants, fchmodSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+
+/** renameat2(dirfd, a, dirfd, b, RENAME_EXCHANGE): swaps two names of one directory atomically. */
+export type RenameExchange = (dirfd: number, a: string, b: string) => void;
+
+let exchange: RenameExchange | undefined;
+
+/**
+ * Lets writeAtomic swap instead of create and rename (a writer that has the system call installs
+ * it; readers never need it, so they load no libc binding): the temporary file is kept and
+ * rewritten in place, then exchanged with the file. Readers still only ever see whole files, and
+ * no inode is made or freed per write (on ext4 about a tenth of the cost).
+ */
+export function useRenameExchange(fn: RenameExchange): void {
+  exchange = fn;
+}
 
 /** An open directory. */
 export class DirHandle {
@@ -30,6 +45,7 @@ export class DirHandle {
    * link: a leftover or planted `tmp` is removed first), sets `mode` on the descriptor, renames.
    */
   writeAtomic(tmp: string, name: string, data: Uint8Array, mode: number): void {
+    if (exchange && this.swapIn(exchange, tmp, name, data, mode)) return;
     const tmpPath = this.path(tmp);
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     let fd: number;
@@ -51,6 +67,59 @@ export class DirHandle {
     } catch (e) {
       try { unlinkSync(tmpPath); } catch { /* gone */ }
       throw e;
+    }
+  }
+
+  /**
+   * writeAtomic by exchange: writes the kept temporary `tmp` in place (ours: a regular file with
+   * one link, reached without following a link; created when absent) and swaps it with `name`, so
+   * `tmp` keeps the previous contents for the next write. False when that cannot be done (then the
+   * caller creates and renames as usual).
+   */
+  private swapIn(swap: RenameExchange, tmp: string, name: string, data: Uint8Array, mode: number): boolean {
+    let fd: number;
+    const tmpPath = this.path(tmp);
+    try {
+      fd = openSync(tmpPath, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      try {
+        fd = openSync(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      } catch {
+        return false;
+      }
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.nlink !== 1 || st.uid !== process.geteuid!()) return false;
+      writeSync(fd, data, 0, data.length, 0);
+      if (st.size > data.length) ftruncateSync(fd, data.length);
+      if ((st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
+    } catch {
+      return false;
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      swap(this.fd, tmp, name);
+    } catch {
+      renameSync(tmpPath, this.path(name)); // `name` missing (or no exchange here): it becomes `name`
+    }
+    return true;
+  }
+
+  /**
+   * Overwrites `name` in place (created with `mode` when absent, never through a link): no new
+   * inode, so it costs a fraction of writeAtomic, but a reader racing the write may see a mix.
+   * For records only a later process reads (after this one is gone).
+   */
+  writeInPlace(name: string, data: Uint8Array, mode: number): void {
+    const fd = openSync(this.path(name), constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+    try {
+      if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${name}: not a regular file`), { code: 'ENOTREG' });
+      writeSync(fd, data, 0, data.length, 0);
+      ftruncateSync(fd, data.length);
+    } finally {
+      closeSync(fd);
     }
   }
 

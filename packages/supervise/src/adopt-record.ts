@@ -28,16 +28,21 @@ function bootId(): string {
   return bootIdCache;
 }
 
-/** Records `pid` (with its start time) as the child started for the service directory `key`; best effort. */
+/**
+ * Records `pid` (with its start time) as the child started for the service directory `key`; best
+ * effort. Written in place: only a later supervisor reads it, once this one is gone (it holds the
+ * lock), and a record left half-written by a crash matches no process. It stays after the child
+ * exits: a record of a dead process never matches the status (pid 0) nor a live start time.
+ */
 export function recordChild(sup: DirHandle, key: string, pid: number): void {
   const st = procStartTime(pid);
   if (st === undefined) return;
   try {
-    sup.writeAtomic(NAME.adoptNew, NAME.adopt, Buffer.from(`${pid} ${st} ${bootId()} ${key}\n`), MODE_ADOPT);
+    sup.writeInPlace(NAME.adopt, Buffer.from(`${pid} ${st} ${bootId()} ${key}\n`), MODE_ADOPT);
   } catch { /* adoption is a bonus */ }
 }
 
-/** Forgets the recorded child (it exited). */
+/** Forgets the recorded child. */
 export function forgetChild(sup: DirHandle): void {
   try { sup.remove(NAME.adopt); } catch { /* none */ }
 }

@@ -4,9 +4,9 @@
  * programs as that user (uid, the account's primary gid and supplementary groups): the owner of
  * a service directory gets nothing through it that they did not have.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { getgrouplist, getpwuid } from '@svkit/sys';
+import { errnoError } from '@svkit/diag';
+import { getgrouplist, getpwuid, spawnProcess, type SpawnSpec } from '@svkit/sys';
 import { trustedOwner } from './service-dir-open.js';
 
 /** The identity a program is started with. */
@@ -32,13 +32,14 @@ export function ownerCredentials(uid: number, gid: number): Credentials | undefi
 }
 
 /**
- * Spawns `file` (relative to opts.cwd) with `args` as `creds`: through setpriv, so the groups are
- * exactly the account's; without setpriv, through Node's uid/gid (no supplementary groups).
+ * Starts `spec` (see spawnProcess; returns the pid) as `creds`: through setpriv, so the groups
+ * are exactly the account's and nothing of Node runs in between. Without setpriv a program that
+ * must change identity does not start (ENOENT naming setpriv).
  */
-export function spawnAs(file: string, args: string[], opts: SpawnOptions, creds: Credentials | undefined): ChildProcess {
-  if (!creds) return spawn(file, args, opts);
-  if (!existsSync(SETPRIV)) return spawn(file, args, { ...opts, uid: creds.uid, gid: creds.gid });
-  return spawn(SETPRIV, [...setprivArgs(creds), file, ...args], { ...opts, argv0: 'setpriv' });
+export function spawnAs(spec: SpawnSpec, creds: Credentials | undefined): number {
+  if (!creds) return spawnProcess(spec);
+  if (!existsSync(SETPRIV)) throw errnoError('ENOENT', `${SETPRIV} (util-linux), needed to run it as uid ${creds.uid}`);
+  return spawnProcess({ ...spec, file: SETPRIV, argv: ['setpriv', ...setprivArgs(creds), spec.file, ...spec.argv.slice(1)], search: false });
 }
 
 /** setpriv's options (ending with `--`) that switch to `creds`: uid, gid, exactly the given groups. */

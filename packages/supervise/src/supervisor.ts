@@ -3,21 +3,21 @@
  * restarts it, obeys control letters. Used alone by `supervise` and many times in-process by
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoText, type Io } from '@svkit/diag';
-import { closeQuiet, pidfdSendSignal } from '@svkit/sys';
+import { closeQuiet, O_CLOEXEC, onChildExit, pidfdSendSignal, pipe2, renameExchange } from '@svkit/sys';
+import { useRenameExchange } from '@svkit/protocol/dir-handle';
 import { now, type Instant } from '@svkit/tai64';
 import { CONTROL, NAME, STATE_JSON, type Want } from '@svkit/protocol/layout';
 import { readStatusAt, writeStatus } from '@svkit/protocol/status-file';
 import { procLeadsOwnGroup } from './proc-identity.js';
-import { adoptablePid, forgetChild, recordChild } from './adopt-record.js';
+import { adoptablePid, recordChild } from './adopt-record.js';
 import { initialExtraState, readExtraStateAt, writeExtraState, type ExtraState } from '@svkit/protocol/extra-state';
 import { closeServiceFds, openServiceDir, type OpenedDir } from './service-dir-open.js';
 import { ownerCredentials, spawnAs, type Credentials } from './run-as.js';
-import { addSpawned, removeSpawned } from './spawned-pids.js';
+import { childFds, type ChildStdio } from './child-fds.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
 import { TABLE, type Event, type ExitHow, type State } from './supervisor-table.js';
@@ -33,7 +33,7 @@ export interface SupervisorOptions {
   prog?: string;
   io: Io;
   /** fds for the child's stdin, stdout, stderr ('inherit' = the supervisor's own). */
-  stdio?: [number | 'inherit', number | 'inherit', number | 'inherit'];
+  stdio?: ChildStdio;
   /** Called once when the supervisor has closed (after `svc -x`, or `close()`). */
   onClose?: () => void;
   /** Called whenever ./run starts or exits (pid 0), for owners that track children. */
@@ -76,6 +76,13 @@ export interface ExecSpec {
 
 const SIGNUM = osConstants.signals as Record<string, number>;
 
+useRenameExchange(renameExchange); // status and state.json are swapped in, not created anew at each change
+
+/** A process we started (./run or ./finish): its identity while it runs. */
+interface RunningChild {
+  pid: number;
+}
+
 /** One supervised service directory. */
 export class Supervisor {
   readonly dir: string;
@@ -89,9 +96,9 @@ export class Supervisor {
   want: Want = 'u';
   exitFlag = false;
   private when: Instant = now();
-  private child: ChildProcess | undefined;
+  private child: RunningChild | undefined;
   private adopted: Adopted | undefined;
-  private finishChild: ChildProcess | undefined;
+  private finishChild: RunningChild | undefined;
   private readyPipe: Socket | undefined;
   /** What openServiceDir took (lock, FIFOs, the service directory and its supervise/), held while the supervisor runs. */
   private dirs: OpenedDir | undefined;
@@ -102,6 +109,9 @@ export class Supervisor {
   private config: ServiceConfig | undefined;
   private closed = false;
   private extra: ExtraState;
+  private statusDirty = false;
+  private extraDirty = false;
+  private flushQueued = false;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.dir = opts.dir;
@@ -231,7 +241,7 @@ export class Supervisor {
   }
 
   /** Sets the fds that later starts of ./run and ./finish get (svscan: a log/ added to a running service). */
-  setStdio(stdio: [number | 'inherit', number | 'inherit', number | 'inherit']): void {
+  setStdio(stdio: ChildStdio): void {
     this.opts.stdio = stdio;
   }
 
@@ -239,54 +249,52 @@ export class Supervisor {
   spawnRun(): void {
     const cfg = (this.config ??= this.readConfig());
     const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-    const stdio: StdioOptions = [...std];
-    if (cfg.notificationFd !== undefined) {
-      while (stdio.length < cfg.notificationFd) stdio.push('ignore');
-      stdio.push('pipe');
-    }
     this.lastStart = Date.now();
     this.extra.nextStart = null;
     this.extra.backoff = false;
     this.extra.ready = false;
     this.extra.readySince = null;
     this.extra.notifies = cfg.notificationFd !== undefined;
-    let child: ChildProcess;
+    let pid: number;
     let spec: ExecSpec | undefined;
+    let ready: [number, number] | undefined;
     try {
       spec = this.opts.exec?.();
+      const fds = childFds(spec?.stdio ?? std);
+      if (cfg.notificationFd !== undefined) {
+        ready = pipe2(O_CLOEXEC);
+        fds.set(cfg.notificationFd, ready[1]);
+      }
       if (spec) {
-        const sp: StdioOptions = [...(spec.stdio ?? std), ...stdio.slice(3)];
         const creds = spec.credentials === undefined ? this.credentials() : (spec.credentials ?? undefined);
-        child = spawnAs(spec.file, spec.args, { cwd: spec.cwd ?? this.abs, stdio: sp, argv0: spec.argv0 ?? spec.file, detached: cfg.setsid, env: spec.env }, creds);
+        pid = spawnAs({ file: spec.file, argv: [spec.argv0 ?? spec.file, ...spec.args], cwd: spec.cwd ?? this.abs, env: spec.env ?? process.env, fds, setsid: cfg.setsid, search: true }, creds);
       } else {
-        child = spawnAs('./run', [], { cwd: this.abs, stdio, argv0: './run', detached: cfg.setsid }, this.credentials());
+        pid = spawnAs({ file: './run', argv: ['./run'], cwd: this.abs, env: process.env, fds, setsid: cfg.setsid }, this.credentials());
       }
     } catch (e) {
       for (const fd of spec?.closeAfter ?? []) closeQuiet(fd);
+      if (ready) ready.forEach(closeQuiet);
       this.startFailed(e);
       return;
     }
     for (const fd of spec?.closeAfter ?? []) closeQuiet(fd);
-    if (child.pid === undefined) {
-      child.once('error', (e) => this.startFailed(e));
-      return;
-    }
+    const child: RunningChild = { pid };
     this.child = child;
-    addSpawned(child.pid);
     this.state = 'up';
     this.paused = false;
-    this.setPid(child.pid);
+    this.setPid(pid);
     if (this.dirs) recordChild(this.dirs.sup, this.dirs.key, this.pid); // before the status names the pid: a supervisor killed in between can still be adopted from
     this.writeStatus();
-    child.once('exit', (code, signal) => {
-      removeSpawned(child.pid!);
+    onChildExit(pid, (how) => {
       if (this.child !== child) return;
       this.child = undefined;
       this.dropReadyPipe();
-      this.dispatch('child-exit', { code, signal } satisfies ExitHow);
+      this.dispatch('child-exit', how satisfies ExitHow);
     });
-    child.on('error', (e) => this.warn(`${this.dir}: ${errnoText(e)}`));
-    if (cfg.notificationFd !== undefined) this.watchReadiness(child, cfg.notificationFd);
+    if (ready) {
+      closeQuiet(ready[1]);
+      this.watchReadiness(child, ready[0]);
+    }
   }
 
   /** ./run could not be executed: report as daemontools does, and try again later. */
@@ -297,10 +305,9 @@ export class Supervisor {
     this.onChildExit({ code: 111, signal: null });
   }
 
-  /** Reads the notification fd: the first newline means ready (s6's protocol). */
-  private watchReadiness(child: ChildProcess, fd: number): void {
-    const s = child.stdio[fd] as Socket | null | undefined;
-    if (!s) return;
+  /** Reads the notification fd (our end `fd` of its pipe): the first newline means ready (s6's protocol). */
+  private watchReadiness(child: RunningChild, fd: number): void {
+    const s = new Socket({ fd, readable: true, writable: false });
     this.readyPipe = s;
     const onData = (d: Buffer): void => {
       if (!d.includes(0x0a)) return;
@@ -397,7 +404,6 @@ export class Supervisor {
     this.paused = false;
     this.extra.ready = false;
     this.extra.readySince = null;
-    if (this.dirs) forgetChild(this.dirs.sup);
     // the state is settled before the status says "down", so `svc -wD` never sees down-but-not-finishing
     this.state = cfg.hasFinish ? 'finishing' : 'down';
     this.setPid(0);
@@ -411,32 +417,24 @@ export class Supervisor {
   private runFinish(how: ExitHow, cfg: ServiceConfig): void {
     const code = how.signal ? 256 : (how.code ?? 256);
     const sig = how.signal ? String(SIGNUM[how.signal] ?? 0) : '0';
-    let fin: ChildProcess;
+    let pid: number;
     try {
       const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
       // its own process group, so that a timeout kills whatever it started too
-      fin = spawnAs('./finish', [String(code), sig, this.dir], { cwd: this.abs, stdio: [...std], argv0: './finish', detached: true }, this.credentials());
+      pid = spawnAs({ file: './finish', argv: ['./finish', String(code), sig, this.dir], cwd: this.abs, env: process.env, fds: childFds(std), setsid: true }, this.credentials());
     } catch (e) {
       this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
       this.afterRun();
       return;
     }
+    const fin: RunningChild = { pid };
     this.finishChild = fin;
-    if (fin.pid !== undefined) addSpawned(fin.pid);
-    let done = false;
-    const end = (): void => {
-      if (done) return;
-      done = true;
-      if (fin.pid !== undefined) removeSpawned(fin.pid);
+    onChildExit(pid, () => {
+      if (this.finishChild !== fin) return;
       this.finishChild = undefined;
       this.clearKillTimer();
       this.dispatch('finish-exit');
-    };
-    fin.once('error', (e) => {
-      this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
-      end();
     });
-    fin.once('exit', end);
     if (cfg.timeoutFinish > 0) this.armKillTimer(cfg.timeoutFinish);
   }
 
@@ -544,27 +542,45 @@ export class Supervisor {
 
   /**
    * Writes the extra state, then supervise/status (18 bytes): a reader that sees the new status
-   * finds the matching extra state already there.
+   * finds the matching extra state already there. The writes of one event are made once, when its
+   * actions are done (a microtask: before any I/O callback, so no reader can tell): an exit that
+   * plans a restart writes each file once, not two or three times.
    */
   writeStatus(): void {
-    if (this.closed || !this.dirs) return;
+    this.statusDirty = true;
     this.writeExtra();
-    try {
-      writeStatus(this.dirs.sup, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
-    } catch (e) {
-      this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
-    }
   }
 
   private writeExtra(): void {
+    this.extraDirty = true;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Writes what changed since the last flush (state.json first, then status). */
+  private flush(): void {
+    this.flushQueued = false;
+    const status = this.statusDirty;
+    const extra = this.extraDirty;
+    this.statusDirty = this.extraDirty = false;
     if (this.closed || !this.dirs) return;
-    this.extra.state = this.state;
-    this.extra.pid = this.pid;
-    this.extra.want = this.wantName();
-    try {
-      writeExtraState(this.dirs.sup, this.extra);
-    } catch (e) {
-      this.warn(`unable to write ${this.dir}/${STATE_JSON}: ${errnoText(e)}`);
+    if (extra) {
+      this.extra.state = this.state;
+      this.extra.pid = this.pid;
+      this.extra.want = this.wantName();
+      try {
+        writeExtraState(this.dirs.sup, this.extra);
+      } catch (e) {
+        this.warn(`unable to write ${this.dir}/${STATE_JSON}: ${errnoText(e)}`);
+      }
+    }
+    if (status) {
+      try {
+        writeStatus(this.dirs.sup, { when: this.when, pid: this.pid, paused: this.paused, want: this.want });
+      } catch (e) {
+        this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
+      }
     }
   }
 
@@ -632,6 +648,7 @@ export class Supervisor {
   /** Releases the directory (FIFOs, lock) without touching a running service; calls onClose once. */
   close(): void {
     if (this.closed) return;
+    this.flush(); // what the last event changed, while the directory is still held
     this.closed = true;
     if (this.startTimer) clearTimeout(this.startTimer);
     this.clearKillTimer();

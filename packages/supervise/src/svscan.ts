@@ -8,7 +8,7 @@
 import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { takeEarlySignals } from './early-signals.js';
 import { Scanner } from './scanner.js';
-import { startReaper } from './zombie-reaper.js';
+import { startReaping } from '@svkit/sys';
 
 /** The usage line of `--help`. */
 const USAGE = 'svscan [dir]';
@@ -28,11 +28,10 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       e.dieSys(`unable to chdir to ${dir}`, err);
     }
     return new Promise<number>((resolve) => {
-      const stopReaper = process.pid === 1 ? startReaper() : undefined;
+      startReaping(); // our children's exits, and orphans as PID 1
       const scanner = new Scanner({
         io,
         onIdle: () => {
-          stopReaper?.();
           resolve(0);
         },
       });

@@ -3,11 +3,10 @@
  * `readproctitle service errors: ...`, so supervision errors show in `ps` (daemontools 0.76).
  * readproctitle is the one beside this program's bin directory, else the one on PATH.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
-import { closeQuiet, dup2, O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { closeQuiet, dup2, O_CLOEXEC, onChildExit, pipe2, spawnProcess } from '@svkit/sys';
 import { main as svscan } from './svscan.js';
 
 /** The usage line of `--help`. */
@@ -32,8 +31,13 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       return e.dieSys('unable to create pipe', err);
     }
     const [r, w] = fds;
-    const child = spawn(rpt, ['service', 'errors:', '.'.repeat(400)], { stdio: [r, 'ignore', 'ignore'] });
-    child.on('error', (err) => e.warn(`unable to run readproctitle: ${errnoText(err)}`));
+    try {
+      // through spawnProcess, as svscan's own children: svscan's reaper reaps every child of this process
+      const pid = spawnProcess({ file: rpt, argv: [rpt, 'service', 'errors:', '.'.repeat(400)], env: process.env, fds: new Map<number, number | 'null'>([[0, r], [1, 'null'], [2, 'null']]), search: true });
+      onChildExit(pid, () => {});
+    } catch (err) {
+      e.warn(`unable to run readproctitle: ${errnoText(err)}`);
+    }
     closeQuiet(r);
     dup2(w, 1);
     dup2(w, 2);

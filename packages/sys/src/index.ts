@@ -4,3 +4,4 @@ export * from './pathexec.js';
 export * from './user.js';
 export * from './inherited-fds.js';
 export * from './write-atomic.js';
+export * from './child-reaper.js';
