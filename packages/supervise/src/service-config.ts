@@ -2,7 +2,7 @@
  * Optional per-service files beyond daemontools (s6's names where s6 has one), read at each start:
  * down-signal, timeout-kill, finish, timeout-finish, notification-fd, setsid, and the restart policy.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { DirHandle } from '@svkit/protocol/dir-handle';
 import { readFirstLine } from '@svkit/protocol/safe-read';
@@ -48,6 +48,8 @@ export interface ConfigSource {
   trusted: boolean;
   /** Called for a setting that exists but cannot be used (not a regular file, a link, unreadable). */
   warn: (name: string, e: unknown) => void;
+  /** The names in the service directory (set by readServiceConfig: a setting not among them is not looked up). */
+  names?: Set<string>;
 }
 
 /**
@@ -55,6 +57,7 @@ export interface ConfigSource {
  * read: it must be a regular file (a FIFO or device is never waited on), at most a few KiB are read.
  */
 function firstLine(src: ConfigSource, name: string): string | undefined {
+  if (src.names && !src.names.has(name)) return undefined;
   try {
     return readFirstLine(src.service.path(name), { follow: src.trusted });
   } catch (e) {
@@ -73,6 +76,7 @@ function numberFile(src: ConfigSource, name: string, dflt: number, max = MAX_TIM
 
 /** True when `name` exists in the service directory and is executable (it runs as the directory's owner, see run-as.ts). */
 function executable(src: ConfigSource, name: string): boolean {
+  if (src.names && !src.names.has(name)) return false;
   try {
     accessSync(src.service.path(name), constants.X_OK);
     return true;
@@ -93,8 +97,17 @@ export function parseSignal(s: string): NodeJS.Signals | undefined {
   return name in sigs ? (name as NodeJS.Signals) : undefined;
 }
 
-/** Reads the service's settings; never blocks, and a setting that cannot be used gives its default. */
-export function readServiceConfig(src: ConfigSource): ServiceConfig {
+/**
+ * Reads the service's settings; never blocks, and a setting that cannot be used gives its default.
+ * The directory is listed first (one getdents), so only the settings that exist are opened: a
+ * crash-looping service re-reads them at each restart, and most directories have none.
+ */
+export function readServiceConfig(from: ConfigSource): ServiceConfig {
+  let names: Set<string> | undefined;
+  try {
+    names = new Set(readdirSync(from.service.path('.')));
+  } catch { /* look each one up */ }
+  const src: ConfigSource = { ...from, names };
   const ds = firstLine(src, 'down-signal');
   const nfd = firstLine(src, 'notification-fd');
   const nfdNum = nfd !== undefined && /^\d+$/.test(nfd) && Number(nfd) >= 3 && Number(nfd) <= MAX_NOTIFICATION_FD ? Number(nfd) : undefined;
@@ -102,8 +115,10 @@ export function readServiceConfig(src: ConfigSource): ServiceConfig {
   const restartDelay = Math.max(numberFile(src, 'restart-delay', 1000), src.trusted ? 0 : UNTRUSTED_MIN_RESTART_DELAY_MS);
   let setsid = false;
   try {
-    accessSync(src.service.path('setsid'));
-    setsid = true;
+    if (!names || names.has('setsid')) {
+      accessSync(src.service.path('setsid'));
+      setsid = true;
+    }
   } catch { /* default: same process group as the supervisor, as daemontools */ }
   return {
     downSignal: (ds && parseSignal(ds)) || 'SIGTERM',
