@@ -408,7 +408,10 @@ export class Supervisor {
     this.state = cfg.hasFinish ? 'finishing' : 'down';
     this.setPid(0);
     this.writeStatus();
-    this.opts.onExit?.(how, ranFor);
+    if (this.opts.onExit) {
+      this.flush(); // the files say down before the owner tells anyone (pmtr logs the exit)
+      this.opts.onExit(how, ranFor);
+    }
     if (cfg.hasFinish) this.runFinish(how, cfg);
     else this.afterRun();
   }
