@@ -103,7 +103,8 @@ export class Supervisor {
   /** What openServiceDir took (lock, FIFOs, the service directory and its supervise/), held while the supervisor runs. */
   private dirs: OpenedDir | undefined;
   private control: Socket | undefined;
-  private startTimer: NodeJS.Timeout | undefined;
+  /** Cancels the planned start (a timer, or an immediate when it is due now). */
+  private startTimer: (() => void) | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private lastStart = 0; // ms
   private config: ServiceConfig | undefined;
@@ -208,12 +209,21 @@ export class Supervisor {
   }
 
   private planStart(at: number): void {
-    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer?.();
     this.extra.nextStart = at;
-    this.startTimer = setTimeout(() => {
+    const fire = (): void => {
       this.startTimer = undefined;
       this.dispatch('start-timer');
-    }, Math.max(0, at - Date.now()));
+    };
+    const ms = at - Date.now();
+    if (ms <= 0) {
+      // due now (after a long run, svc -u): in this turn of the event loop, not a timer's 1 ms later
+      const im = setImmediate(fire);
+      this.startTimer = () => clearImmediate(im);
+    } else {
+      const tm = setTimeout(fire, ms);
+      this.startTimer = () => clearTimeout(tm);
+    }
     this.writeExtra();
   }
 
@@ -232,7 +242,7 @@ export class Supervisor {
 
   /** Cancels a planned start: the service stays down. */
   cancelStart(): void {
-    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer?.();
     this.startTimer = undefined;
     this.extra.nextStart = null;
     this.extra.backoff = false;
@@ -653,7 +663,7 @@ export class Supervisor {
     if (this.closed) return;
     this.flush(); // what the last event changed, while the directory is still held
     this.closed = true;
-    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer?.();
     this.clearKillTimer();
     this.adopted?.cancel();
     this.releaseFds();
