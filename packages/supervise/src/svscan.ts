@@ -6,7 +6,8 @@
  * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
  */
 import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
-import { takeEarlySignals } from './early-signals.js';
+import { takeEarlySignals, underFront } from './early-signals.js';
+import { setChildSubreaper } from '@svkit/sys';
 import { Scanner } from './scanner.js';
 import { startReaper } from './zombie-reaper.js';
 
@@ -28,7 +29,18 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       e.dieSys(`unable to chdir to ${dir}`, err);
     }
     return new Promise<number>((resolve) => {
-      const stopReaper = process.pid === 1 ? startReaper() : undefined;
+      // as PID 1, or as PID 2 behind svscan-front (a container's PID 1, see bin/svscan): the orphans of
+      // services come to svscan, as they would to a PID 1 svscan, and are reaped here
+      let reaper = process.pid === 1;
+      if (!reaper && underFront()) {
+        try {
+          setChildSubreaper();
+          reaper = true;
+        } catch (err) {
+          e.warn(`unable to become the subreaper of the services (svscan-front reaps their orphans): ${errnoText(err)}`);
+        }
+      }
+      const stopReaper = reaper ? startReaper() : undefined;
       const scanner = new Scanner({
         io,
         onIdle: () => {

@@ -1,7 +1,7 @@
 /**
  * The one module that calls libc through koffi: the system calls Node does not offer
  * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify,
- * abstract UNIX sockets).
+ * abstract UNIX sockets, child subreaper).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
 import { createRequire } from 'node:module';
@@ -65,6 +65,7 @@ const c = {
   listen: lib.func('int listen(int fd, int backlog)'),
   connect: lib.func('int connect(int fd, const uint8_t *addr, uint32_t len)'),
   unshare: lib.func('int unshare(int flags)'),
+  prctl: lib.func('int prctl(int option, ...)'),
 };
 
 const CLONE_FILES = 0x400;
@@ -297,6 +298,16 @@ export function waitpidNoHang(pid: number): WaitResult | undefined {
   const st = new Int32Array(1);
   const r = check(c.waitpid(pid, st, 1 /* WNOHANG */), 'waitpid');
   return r === 0 ? undefined : { pid: r, status: st[0]! };
+}
+
+const PR_SET_CHILD_SUBREAPER = 36;
+
+/**
+ * Makes this process a child subreaper (prctl(2)): orphans of its descendants are reparented to it,
+ * not to PID 1, and it must reap them.
+ */
+export function setChildSubreaper(): void {
+  check(c.prctl(PR_SET_CHILD_SUBREAPER, 'unsigned long', 1, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0), 'prctl PR_SET_CHILD_SUBREAPER');
 }
 
 /** True when `fd` is a terminal. */
