@@ -190,3 +190,31 @@ test('svscan-front: exit status of its child (128 + the signal when killed), a c
     await sh.stop('SIGKILL');
   }
 });
+
+test('svscan-front does not pass on the terminal\'s ^C (the whole foreground group gets it, its child too), a TERM it does (strace: its kill calls)', {
+  skip: noFront || !haveTool('/usr/bin/strace', 'strace'),
+}, async (t) => {
+  const { spawn: ptySpawn } = await import('node-pty');
+  const { dir, cleanup } = tempDir('svkit-early-');
+  const log = join(dir, 'log');
+  const trace = join(dir, 'trace');
+  // closes its end of the ready pipe (the front passes signals on from then), logs INT and TERM
+  const script = `eval "exec $SVKIT_FRONT_FD>&-"; trap 'echo INT >> ${log}' INT; trap 'echo TERM >> ${log}; exit 0' TERM; while :; do sleep 0.05; done`;
+  // strace -o FILE PROG blocks ^C for itself; it traces the front alone (no -f) and exits with its status
+  const pty = ptySpawn('/usr/bin/strace', ['-o', trace, '-e', 'trace=kill', FRONT, 'sh', '-c', script], { cols: 80, rows: 24, cwd: dir, env: ENV as Record<string, string> });
+  let code: number | undefined;
+  pty.onExit((e) => { code = e.exitCode; });
+  t.after(() => { if (code === undefined) pty.kill('SIGKILL'); cleanup(); });
+  const front = await waitFor(() => (comm(firstChild(pty.pid)) === 'svscan-front' ? firstChild(pty.pid) : 0), 10000, 'the front');
+  const child = await waitFor(() => firstChild(front), 10000, 'its child');
+  const INT = 1n << 1n;
+  await waitFor(() => (masks(child).caught & (TERM | INT)) === (TERM | INT), 10000, 'the traps set');
+  pty.write('\x03');
+  await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('INT'), 10000, 'the child got ^C');
+  process.kill(front, 'SIGTERM'); // passed on, after the front has read the INT (signalfd gives the lower number first)
+  await waitFor(() => code !== undefined, 10000, 'the front exits');
+  assert.equal(code, 0);
+  assert.match(readFileSync(log, 'utf8'), /^INT\n(INT\n)?TERM\n$/);
+  const kills = readFileSync(trace, 'utf8').split('\n').filter((l) => l.startsWith('kill('));
+  assert.deepEqual(kills.map((l) => /SIG\w+/.exec(l)?.[0]), ['SIGTERM'], `the front's kill calls: ${kills.join('; ')}`);
+});
