@@ -85,6 +85,8 @@ while (done.size < entries.size) {
     }
   }
 }
+// svscan-front's source: the package's "install" script (packaging/build-native.mjs) builds it there
+cpSync(join(root, 'packages/supervise/native/svscan-front.c'), join(out, 'native/svscan-front.c'));
 // svweb's page (its bundle looks for dist/web-assets; xterm.js comes from the package's dependencies)
 cpSync(join(root, 'packages/web/assets'), join(out, 'web-assets'), { recursive: true });
 process.stdout.write(`bundle: ${entries.size} files in dist/: ${sizes.join(', ')}\n`);

@@ -6,9 +6,9 @@
  * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
  */
 import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
-import { takeEarlySignals } from './early-signals.js';
+import { takeEarlySignals, underFront } from './early-signals.js';
 import { Scanner } from './scanner.js';
-import { startReaping } from '@svkit/sys';
+import { setChildSubreaper, startReaping } from '@svkit/sys';
 
 /** The usage line of `--help`. */
 const USAGE = 'svscan [dir]';
@@ -28,7 +28,16 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       e.dieSys(`unable to chdir to ${dir}`, err);
     }
     return new Promise<number>((resolve) => {
-      startReaping(); // our children's exits, and orphans as PID 1
+      // as PID 1, or as PID 2 behind svscan-front (a container's PID 1, see bin/svscan): the orphans of
+      // services come to svscan, as they would to a PID 1 svscan; one reaper takes them and our children
+      if (process.pid !== 1 && underFront()) {
+        try {
+          setChildSubreaper();
+        } catch (err) {
+          e.warn(`unable to become the subreaper of the services (svscan-front reaps their orphans): ${errnoText(err)}`);
+        }
+      }
+      startReaping();
       const scanner = new Scanner({
         io,
         onIdle: () => {

@@ -1,7 +1,7 @@
 /**
  * The one module that calls libc through koffi: the system calls Node does not offer
  * (execve, setrlimit, flock, mkfifo, pipe2, setsid, setgroups, pidfd, poll, waitpid, inotify,
- * abstract UNIX sockets).
+ * abstract UNIX sockets, child subreaper).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
 import { createRequire } from 'node:module';
