@@ -8,9 +8,10 @@
  * - `--max-semi-space-size=1` caps V8's young generation at 2 x 1 MB. By default it grows to
  *   2 x 16 MB while 1000 services start and stays there: 32 -> 20 MB anonymous memory (PSS 37 ->
  *   25 MB) at 1000 services, 30 -> 19 MB in a crash loop of 200 services; nothing at 10 services
- *   (the young generation never grew). Start-up of 1000 services and crash-loop CPU unchanged within
- *   the noise (10.0-12.0 s vs 9.5-16.5 s on a loaded machine; 9.1-9.4 s vs 8.9-9.3 s of CPU
- *   over 15 s of 200 crash-looping services).
+ *   (the young generation never grew). Cost: more, smaller scavenges while 1000 services start
+ *   (--trace-gc: 91 taking 120-210 ms in all, against 23-30 taking 75-160 ms), lost in the noise
+ *   of the start-up time (9.5-16.5 s vs 10.0-12.0 s on a loaded machine) and of crash-loop CPU
+ *   (8.9-9.3 s vs 9.1-9.4 s over 15 s of 200 crash-looping services).
  *
  * Left out: `--lite-mode` / `--jitless` (0.7 MB less at 10 services once svscan is one bundle, but
  * a warning on stderr at every start on Node 20 and 22, and an interpreter-only svscan for 1000
