@@ -103,7 +103,7 @@ test('bin/svscan installs its TERM, INT and HUP handlers before it loads svscan 
   process.kill(svscan, 'SIGTERM');
   await waitFor(() => st.child.exitCode !== null, 20000, 'svscan exits');
   const lines = readFileSync(trace, 'utf8').split('\n');
-  const loads = lines.findIndex((l) => /openat\(.*packages\/supervise\/dist\/svscan\.js"/.test(l));
+  const loads = lines.findIndex((l) => /openat\(.*packages\/supervise\/dist\/(bundle\/)?svscan\.js"/.test(l)); // the build or its bundle
   assert.ok(loads > 0, 'svscan.js was loaded');
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     // libuv's handler, the one that reaches JavaScript (Node's own early TERM/INT handler is SA_RESETHAND: it just re-raises)

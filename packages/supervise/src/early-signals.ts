@@ -11,11 +11,28 @@
  */
 import { closeSync, fstatSync, writeSync } from 'node:fs';
 
-/** The signals recorded before svscan's own handlers existed, in order. */
-const early: NodeJS.Signals[] = [];
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-const record = (sig: NodeJS.Signals): void => { early.push(sig); };
-for (const sig of SIGNALS) process.on(sig, record);
+
+/** The signals recorded before svscan's own handlers existed, in order, and the handler that records them. */
+interface Early {
+  signals: NodeJS.Signals[];
+  record: (sig: NodeJS.Signals) => void;
+}
+
+/**
+ * One record per process, however many copies of this module run: bin/svscan imports this file
+ * alone, then svscan's bundle (dist/bundle/svscan.js), which carries a copy of its own (a bundle
+ * that imported this file instead would cost svscan ~4 MB of Node's code pages: see bench/).
+ */
+const KEY = Symbol.for('svkit.svscan.early-signals');
+const shared = globalThis as { [KEY]?: Early };
+const state: Early = shared[KEY] ??= startRecording();
+
+function startRecording(): Early {
+  const early: Early = { signals: [], record: (sig) => void early.signals.push(sig) };
+  for (const sig of SIGNALS) process.on(sig, early.record);
+  return early;
+}
 
 /** True when svscan-front runs in front of this process (it is then PID 2, the front PID 1). */
 const front = tellFront();
@@ -54,6 +71,6 @@ export function underFront(): boolean {
  * listener at all Node would give the signal its default disposition back (and PID 1 would drop it).
  */
 export function takeEarlySignals(): NodeJS.Signals[] {
-  for (const sig of SIGNALS) process.off(sig, record);
-  return early.splice(0);
+  for (const sig of SIGNALS) process.off(sig, state.record);
+  return state.signals.splice(0);
 }

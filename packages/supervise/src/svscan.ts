@@ -5,8 +5,9 @@
  * then its logger, and exit 0. As PID 1 (containers) it also reaps orphaned zombies.
  * After a crash or kill -9, a new svscan adopts the services still running (no second instance).
  */
-import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
+// first: in the bundle (dist/bundle/svscan.js) its handlers are the first code that runs
 import { takeEarlySignals, underFront } from './early-signals.js';
+import { errnoText, processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { Scanner } from './scanner.js';
 import { setChildSubreaper, startReaping } from '@svkit/sys';
 

@@ -78,7 +78,8 @@ function snapshot(): FdId[] {
  * closed when it returns. Node 20 reads the file at start-up, before any of our code runs.
  */
 export function settleNodeCrypto(require: (id: string) => unknown): void {
-  if (!process.env.NODE_EXTRA_CA_CERTS) return;
+  // Node 20: nothing to wait for, and loading tls would cost a long-running process ~1 MB of heap
+  if (!process.env.NODE_EXTRA_CA_CERTS || Number(process.versions.node.split('.')[0]) < 22) return;
   const tls = require('node:tls') as { getCACertificates?: (type: string) => unknown };
   try {
     tls.getCACertificates?.('extra');

@@ -12,7 +12,20 @@ import { prepareFdsForExec, settleNodeCrypto } from './inherited-fds.js';
 
 // loaded here, not by an import statement: a bundle (esbuild) would hoist that above the snapshot
 const load = createRequire(import.meta.url);
-const koffi = load('koffi') as typeof import('koffi');
+const koffi = loadKoffi();
+
+/**
+ * koffi's native module, without its index.js: that one also loads https, crypto and zlib (for
+ * its build tool), which a supervisor pays for in memory. Where there is no prebuilt module for
+ * this platform by that name (musl, armhf...), the package's own loader finds the right one.
+ */
+function loadKoffi(): typeof import('koffi') {
+  try {
+    return load(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`) as typeof import('koffi');
+  } catch {
+    return load('koffi') as typeof import('koffi');
+  }
+}
 settleNodeCrypto(load); // koffi loads crypto: no file Node opens for that may stay open for a child
 const lib = koffi.load('libc.so.6');
 
