@@ -17,6 +17,8 @@ const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 interface Early {
   signals: NodeJS.Signals[];
   record: (sig: NodeJS.Signals) => void;
+  /** svscan-front runs in front of this process (it is then PID 2, the front PID 1). */
+  front: boolean;
 }
 
 /**
@@ -29,13 +31,11 @@ const shared = globalThis as { [KEY]?: Early };
 const state: Early = shared[KEY] ??= startRecording();
 
 function startRecording(): Early {
-  const early: Early = { signals: [], record: (sig) => void early.signals.push(sig) };
+  const early: Early = { signals: [], record: (sig) => void early.signals.push(sig), front: false };
   for (const sig of SIGNALS) process.on(sig, early.record);
+  early.front = tellFront(); // once the handlers are in place; only the first copy sees the variable
   return early;
 }
-
-/** True when svscan-front runs in front of this process (it is then PID 2, the front PID 1). */
-const front = tellFront();
 
 /**
  * Writes svscan-front's ready byte (TERM, INT and HUP are caught now) and closes the pipe; the
@@ -63,7 +63,7 @@ function tellFront(): boolean {
 
 /** True when svscan-front is this process's parent (the PID 1 of a container): svscan then reaps orphans. */
 export function underFront(): boolean {
-  return front;
+  return state.front;
 }
 
 /**
