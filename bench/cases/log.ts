@@ -15,14 +15,18 @@ import { tool } from '../tools.js';
 /** Runs `cmd args` with stdin from `input`, stdout to /dev/null; returns seconds. */
 function timedRun(cmd: string, args: string[], input: string, cwd: string): number {
   const fd = openSync(input, 'r');
+  // stdout: /dev/null write-only, as a shell's >/dev/null ('ignore' opens it read-write, which is what
+  // Node puts in place of a closed fd 1, and our tai64n then reports a closed output)
+  const out = openSync('/dev/null', 'w');
   try {
     const t0 = performance.now();
-    const r = spawnSync(cmd, args, { cwd, stdio: [fd, 'ignore', 'pipe'] });
+    const r = spawnSync(cmd, args, { cwd, stdio: [fd, out, 'pipe'] });
     const s = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status ?? r.signal}): ${r.stderr?.toString().trim()}`);
     return s;
   } finally {
     closeSync(fd);
+    closeSync(out);
   }
 }
 

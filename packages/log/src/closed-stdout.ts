@@ -11,7 +11,9 @@ const O_ACCMODE = 3;
 
 /**
  * True when fd 1 looks like Node's stand-in for a closed descriptor: /dev/null opened O_RDWR.
- * (A shell's `>/dev/null` opens it write-only; an explicit `1<>/dev/null` cannot be told apart.)
+ * (A shell's `>/dev/null`, systemd's StandardOutput=null and svkit's supervisors open it write-only;
+ * an explicit `1<>/dev/null` and Node's child_process 'ignore' cannot be told apart: give those a
+ * write-only /dev/null.)
  */
 export function stdoutWasClosed(): boolean {
   try {

@@ -463,7 +463,8 @@ export interface SpawnSpec {
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
-const O_RDWR = 2;
+const O_RDONLY = 0;
+const O_WRONLY = 1;
 const SPAWN_BUF = 512; // >= sizeof(posix_spawn_file_actions_t) (80) and sizeof(posix_spawnattr_t) (336) on glibc
 const allSignals = new Uint8Array(128);
 c.sigfillset(allSignals);
@@ -491,7 +492,9 @@ export function spawnProcess(spec: SpawnSpec): number {
   try {
     // targets in ascending order: a target is overwritten only after every lower one took its source
     for (const [to, from] of [...(spec.fds ?? new Map<number, number | 'null'>())].sort((a, b) => a[0] - b[0])) {
-      if (from === 'null') checkReturned(c.fa_open(actions, to, '/dev/null', O_RDWR, 0), 'posix_spawn_file_actions_addopen', spec.file);
+      // as a shell's </dev/null and >/dev/null: read-only for stdin, write-only otherwise (a read-write
+      // /dev/null on fd 1 is what Node puts in place of a closed one: see packages/log/src/closed-stdout.ts)
+      if (from === 'null') checkReturned(c.fa_open(actions, to, '/dev/null', to === 0 ? O_RDONLY : O_WRONLY, 0), 'posix_spawn_file_actions_addopen', spec.file);
       else checkReturned(c.fa_dup2(actions, from, to), 'posix_spawn_file_actions_adddup2', spec.file);
     }
     if (spec.cwd !== undefined) checkReturned(c.fa_chdir(actions, spec.cwd), 'posix_spawn_file_actions_addchdir_np', spec.file);
