@@ -47,3 +47,20 @@ test('settings: a link is followed in a trusted directory only; an untrusted one
   assert.deepEqual(untrusted.warned, ['down-signal: ESYMLINK']);
   assert.equal(untrusted.cfg.restartDelay, UNTRUSTED_MIN_RESTART_DELAY_MS);
 });
+
+test('settings are found in a directory with few entries (one listing) and in one with thousands (each looked up)', (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  writeFileSync(join(dir, 'timeout-kill'), '2500\n');
+  writeFileSync(join(dir, 'setsid'), '');
+  writeFileSync(join(dir, 'finish'), '#!/bin/sh\n', { mode: 0o755 });
+  const want = (cfg: ReturnType<typeof readServiceConfig>): void => {
+    assert.equal(cfg.timeoutKill, 2500);
+    assert.equal(cfg.setsid, true);
+    assert.equal(cfg.hasFinish, true);
+    assert.equal(cfg.restartDelay, 1000, 'an absent setting keeps its default');
+  };
+  want(read(dir, true).cfg);
+  for (let i = 0; i < 3000; i++) writeFileSync(join(dir, `junk${i}`), '');
+  want(read(dir, true).cfg);
+});

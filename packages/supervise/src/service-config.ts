@@ -2,7 +2,7 @@
  * Optional per-service files beyond daemontools (s6's names where s6 has one), read at each start:
  * down-signal, timeout-kill, finish, timeout-finish, notification-fd, setsid, and the restart policy.
  */
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, opendirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { DirHandle } from '@svkit/protocol/dir-handle';
 import { readFirstLine } from '@svkit/protocol/safe-read';
@@ -97,17 +97,38 @@ export function parseSignal(s: string): NodeJS.Signals | undefined {
   return name in sigs ? (name as NodeJS.Signals) : undefined;
 }
 
+/** Most names listed; a directory with more (its owner may make millions) gets each setting looked up instead. */
+const MAX_LISTED = 256;
+
+/** The names in the service directory, or undefined when it cannot be listed or has more than MAX_LISTED. */
+function listNames(service: DirHandle): Set<string> | undefined {
+  let dir;
+  try {
+    dir = opendirSync(service.path('.'), { bufferSize: 64 });
+  } catch {
+    return undefined;
+  }
+  try {
+    const names = new Set<string>();
+    for (let e = dir.readSync(); e; e = dir.readSync()) {
+      if (names.size === MAX_LISTED) return undefined;
+      names.add(e.name);
+    }
+    return names;
+  } catch {
+    return undefined;
+  } finally {
+    dir.closeSync();
+  }
+}
+
 /**
  * Reads the service's settings; never blocks, and a setting that cannot be used gives its default.
  * The directory is listed first (one getdents), so only the settings that exist are opened: a
  * crash-looping service re-reads them at each restart, and most directories have none.
  */
 export function readServiceConfig(from: ConfigSource): ServiceConfig {
-  let names: Set<string> | undefined;
-  try {
-    names = new Set(readdirSync(from.service.path('.')));
-  } catch { /* look each one up */ }
-  const src: ConfigSource = { ...from, names };
+  const src: ConfigSource = { ...from, names: listNames(from.service) };
   const ds = firstLine(src, 'down-signal');
   const nfd = firstLine(src, 'notification-fd');
   const nfdNum = nfd !== undefined && /^\d+$/.test(nfd) && Number(nfd) >= 3 && Number(nfd) <= MAX_NOTIFICATION_FD ? Number(nfd) : undefined;
@@ -115,7 +136,7 @@ export function readServiceConfig(from: ConfigSource): ServiceConfig {
   const restartDelay = Math.max(numberFile(src, 'restart-delay', 1000), src.trusted ? 0 : UNTRUSTED_MIN_RESTART_DELAY_MS);
   let setsid = false;
   try {
-    if (!names || names.has('setsid')) {
+    if (!src.names || src.names.has('setsid')) {
       accessSync(src.service.path('setsid'));
       setsid = true;
     }
