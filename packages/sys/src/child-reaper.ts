@@ -53,7 +53,11 @@ export function reapChildren(): number {
     }
     waiting.delete(r.pid);
     if (waiting.size === 0) holdLoop(false);
-    cb(decodeWaitStatus(r.status));
+    try {
+      cb(decodeWaitStatus(r.status));
+    } catch (e) {
+      queueMicrotask(() => { throw e; }); // reported as any uncaught error, once the other exits are reaped
+    }
   }
   return n;
 }
