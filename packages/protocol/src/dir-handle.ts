@@ -71,53 +71,39 @@ export class DirHandle {
   }
 
   /**
-   * writeAtomic by exchange: writes the kept temporary `tmp` in place (ours: a regular file with
-   * one link, reached without following a link; created when absent) and swaps it with `name`, so
-   * `tmp` keeps the previous contents for the next write. False when that cannot be done (then the
-   * caller creates and renames as usual).
+   * writeAtomic by exchange: rewrites the kept temporary `tmp` in place (see writeInPlace) and
+   * swaps it with `name`, so `tmp` keeps the previous contents for the next write. False when that
+   * cannot be done (then the caller creates and renames as usual).
    */
   private swapIn(swap: RenameExchange, tmp: string, name: string, data: Uint8Array, mode: number): boolean {
-    let fd: number;
-    const tmpPath = this.path(tmp);
     try {
-      fd = openSync(tmpPath, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch {
-      try {
-        fd = openSync(tmpPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-      } catch {
-        return false;
-      }
-    }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile() || st.nlink !== 1 || st.uid !== process.geteuid!()) return false;
-      writeSync(fd, data, 0, data.length, 0);
-      if (st.size > data.length) ftruncateSync(fd, data.length);
-      if ((st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
+      this.writeInPlace(tmp, data, mode);
     } catch {
       return false;
-    } finally {
-      closeSync(fd);
     }
     try {
       swap(this.fd, tmp, name);
     } catch {
-      renameSync(tmpPath, this.path(name)); // `name` missing (or no exchange here): it becomes `name`
+      renameSync(this.path(tmp), this.path(name)); // `name` missing (or no exchange here): it becomes `name`
     }
     return true;
   }
 
   /**
-   * Overwrites `name` in place (created with `mode` when absent, never through a link): no new
-   * inode, so it costs a fraction of writeAtomic, but a reader racing the write may see a mix.
-   * For records only a later process reads (after this one is gone).
+   * Overwrites `name` in place, created with `mode` when absent. It must be ours: reached without
+   * following a link, a regular file with one link, owned by us (else ENOTREG / EPERM). No new
+   * inode, so it costs a fraction of a create and rename, but a reader racing the write may see a
+   * mix: for records only a later process reads (after this one is gone), and for swapIn.
    */
   writeInPlace(name: string, data: Uint8Array, mode: number): void {
     const fd = openSync(this.path(name), constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
     try {
-      if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${name}: not a regular file`), { code: 'ENOTREG' });
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw Object.assign(new Error(`${name}: not a regular file`), { code: 'ENOTREG' });
+      if (st.nlink !== 1 || st.uid !== process.geteuid!()) throw Object.assign(new Error(`${name}: not ours alone`), { code: 'EPERM' });
       writeSync(fd, data, 0, data.length, 0);
-      ftruncateSync(fd, data.length);
+      if (st.size > data.length) ftruncateSync(fd, data.length);
+      if ((st.mode & 0o7777) !== mode) fchmodSync(fd, mode);
     } finally {
       closeSync(fd);
     }
