@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: ['svc', 'svstat', 'svok', 'svscan'].map((c) => join(here, 'dist', `${c}.js`)),
+  entryPoints: ['svc', 'svstat', 'svok', 'svscan', 'svscan-owner-run'].map((c) => join(here, 'dist', `${c}.js`)),
   outdir: join(here, 'dist', 'bundle'),
   bundle: true,
   platform: 'node',

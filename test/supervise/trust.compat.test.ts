@@ -20,9 +20,10 @@ test('R6: svstat on a FIFO at supervise/status (ok held open) prints what 0.76 p
 test('R7: svok as a user who may not open supervise/ok: exit 111 and the message of 0.76', opts, async (t) => {
   const h = hostileScan(t, 'exec sleep 1000');
   h.svscan();
-  await waitFor(async () => (await run(ours('svok'), [h.s])).code === 0, LONG, 'root\'s svok: s supervised');
-  const them = await asUser(NOBODY, theirs('svok'), [h.s]);
-  assert.deepEqual({ code: them.code, stderr: them.stderr }, { code: 111, stderr: `svok: fatal: unable to open ${h.s}/supervise/ok: access denied\n` }, '0.76');
-  const us = await asUser(NOBODY, ours('svok'), [h.s]);
+  // b is root's: its supervise/ is root's 0700 (s's is nobody's own now, supervised as nobody)
+  await waitFor(async () => (await run(ours('svok'), [h.b])).code === 0, LONG, 'root\'s svok: b supervised');
+  const them = await asUser(NOBODY, theirs('svok'), [h.b]);
+  assert.deepEqual({ code: them.code, stderr: them.stderr }, { code: 111, stderr: `svok: fatal: unable to open ${h.b}/supervise/ok: access denied\n` }, '0.76');
+  const us = await asUser(NOBODY, ours('svok'), [h.b]);
   assert.deepEqual({ code: us.code, stderr: us.stderr }, { code: them.code, stderr: them.stderr }, 'ours');
 });

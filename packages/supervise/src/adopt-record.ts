@@ -6,7 +6,7 @@
  * from another service. Only a supervise/ that is ours (checked when it is opened: owner, mode, no
  * link) can hold it, so the owner of the service directory cannot forge it.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { DirHandle } from '@svkit/protocol/dir-handle';
 import { MODE_ADOPT, NAME } from '@svkit/protocol/layout';
 import { readBounded } from '@svkit/protocol/safe-read';
@@ -65,25 +65,41 @@ export function adoptablePid(sup: DirHandle, key: string): number | undefined {
   // a 2-field record ("PID STARTTIME") was written by an svkit before boot id and directory were
   // recorded: accepted from a checked supervise/ so that an upgrade does not start services twice
   const fresh = recorded.length === 4 && recorded[2] === bootId() && recorded[3] === key;
-  if (pid && (fresh || recorded.length === 2) && recorded[0] === String(pid) && procStartTime(pid) === recorded[1]) return pid;
+  if (pid && (fresh || recorded.length === 2) && recorded[0] === String(pid) && procStartTime(pid) === recorded[1] && ownProcess(pid)) return pid;
   forgetChild(sup);
   return undefined;
 }
 
 /**
+ * A process we may take over: root's supervisor may adopt any, another user's only its own (a
+ * supervisor running as the owner of a directory never claims a process of root or of another user).
+ */
+function ownProcess(pid: number): boolean {
+  const euid = process.geteuid!();
+  if (euid === 0) return true;
+  try {
+    return statSync(`/proc/${pid}`).uid === euid;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * adoptablePid for a service directory no supervisor has opened yet (svscan pairing an adopted
- * service with its logger's pipe): undefined unless its supervise/ passes the same checks.
+ * service with its logger's pipe), at `path` (a link followed: /proc/self/fd/N of a directory held
+ * open): undefined unless the directory is ours or root's and its supervise/ passes the same checks.
  */
 export function adoptablePidAt(path: string): number | undefined {
   let service: DirHandle;
   try {
-    service = DirHandle.open(realpathSync(path));
+    service = DirHandle.open(path, true);
   } catch {
     return undefined;
   }
   try {
     const st = service.stat();
-    const sup = openSuperviseDir(service, trustedOwner(st.uid), path);
+    if (!trustedOwner(st.uid)) return undefined; // another user's: never looked into
+    const sup = openSuperviseDir(service, true, path);
     try {
       return adoptablePid(sup, `${st.dev}:${st.ino}`);
     } finally {

@@ -1,12 +1,12 @@
 /**
- * Who ./run and ./finish run as. A service directory owned by us (or root) runs as we do, as in
- * daemontools. One owned by another user is that user's to change, so a root supervisor runs its
- * programs as that user (uid, the account's primary gid and supplementary groups): the owner of
- * a service directory gets nothing through it that they did not have.
+ * Running as another user: uid, the account's primary gid and supplementary groups (a uid without
+ * an account: the directory's gid, no groups), set by util-linux's setpriv. Root svscan starts each
+ * owner's supervisor this way (owner-link.ts), root `supervise` becomes the owner of the directory
+ * it is given, and pmtr starts jobs with a `user`.
  */
 import { existsSync } from 'node:fs';
 import { errnoError } from '@svkit/diag';
-import { getgrouplist, getpwuid, spawnProcess, type SpawnSpec } from '@svkit/sys';
+import { execve, getgrouplist, getpwuid, spawnProcess, type SpawnSpec } from '@svkit/sys';
 import { trustedOwner } from './service-dir-open.js';
 
 /** The identity a program is started with. */
@@ -45,4 +45,13 @@ export function spawnAs(spec: SpawnSpec, creds: Credentials | undefined): number
 /** setpriv's options (ending with `--`) that switch to `creds`: uid, gid, exactly the given groups. */
 export function setprivArgs(creds: Credentials): string[] {
   return [`--reuid=${creds.uid}`, `--regid=${creds.gid}`, creds.groups.length ? `--groups=${creds.groups.join(',')}` : '--clear-groups', '--'];
+}
+
+/**
+ * Becomes `creds`: replaces this process with the same command (Node, its flags, the script and
+ * its arguments) run through setpriv. Returns only by throwing.
+ */
+export function execAs(creds: Credentials): never {
+  if (!existsSync(SETPRIV)) throw errnoError('ENOENT', `${SETPRIV} (util-linux), needed to run as uid ${creds.uid}`);
+  return execve(SETPRIV, ['setpriv', ...setprivArgs(creds), process.execPath, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }

@@ -1,53 +1,34 @@
 /**
- * svscan's core: supervises every non-dot subdirectory of the scan directory in this one
- * process (one Supervisor each, no process per service), pairs NAME with NAME/log through a
- * pipe that outlives restarts of either side, notices new services at once (inotify through
- * fs.watch) with a 5 s rescan as a safety net, finds a log/ directory added to a running service
- * within 5 s (one inotify read per check), and leaves services of removed directories running.
+ * svscan's core: supervises every non-dot subdirectory of the scan directory (one Supervisor each,
+ * no process per service), notices new services at once (inotify through fs.watch) with a 5 s
+ * rescan as a safety net, and leaves services of removed directories running.
+ *
+ * Who supervises what: a directory owned by us (or root) is supervised in this process (service-set.ts).
+ * When we are root, a directory owned by another user is handed, as an O_PATH descriptor, to one
+ * supervisor per owner that runs as that user (owner-link.ts), and root never opens anything inside
+ * it; a root-owned directory that another user could change (path-trust.ts) is not supervised; the
+ * log/ of a root service that another user owns is handed to that user's supervisor with the
+ * read end of the pipe, which root keeps.
  */
-import { constants, openSync, readdirSync, readlinkSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { constants, fstatSync, openSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { errnoText, type Io } from '@svkit/diag';
-import { closeQuiet, O_CLOEXEC, pipe2 } from '@svkit/sys';
-import { LOG } from '@svkit/protocol/layout';
-import { adoptablePidAt } from './adopt-record.js';
-import { Supervisor } from './supervisor.js';
-import { SuperviseError } from './service-dir-open.js';
-import { SubdirWatch } from './subdir-watch.js';
+import { closeQuiet, O_CLOEXEC, openDirPath } from '@svkit/sys';
+import { ServiceSet, LOGGER_KILL_MS, RESCAN_MS, type Entry } from './service-set.js';
+import { OwnerLink } from './owner-link.js';
+import { trustedOwner } from './service-dir-open.js';
+import { untrustedPath } from './path-trust.js';
 
-/** Check interval: the safety net under the directory watch (daemontools scans every 5 s). */
-export const RESCAN_MS = 5000;
-/** At shutdown, a logger still running this long after its input closed gets TERM... */
-export const LOGGER_TERM_MS = 3000;
-/** ...and this long after, SIGKILL (our multilog gives up on a full disk within 5 s and hands its lines to stderr). */
-export const LOGGER_KILL_MS = 10000;
+export { LOGGER_KILL_MS, LOGGER_TERM_MS, RESCAN_MS } from './service-set.js';
+
 /** Every this many checks, a full scan re-stats every entry (catches replaced directories a lost event hid). */
 export const FULL_SCAN_EVERY = 12;
-
-/** One service directory of the scan dir and its optional logger. */
-interface Entry {
-  name: string;
-  key: string; // dev:ino of the directory, as daemontools tells services apart
-  main?: Supervisor;
-  log?: Supervisor;
-  /** Pipe from main's stdout to log's stdin: [read, write] (or one O_RDWR fd twice after adoption). */
-  pipe?: [number, number];
-  /** The directory was removed or replaced: keep supervising, never restart its supervisors. */
-  gone: boolean;
-  /** While the directory has no log/: its watch descriptor in the scanner's SubdirWatch. */
-  logWd?: number;
-}
+/** At shutdown, services that ignore their down signal get SIGKILL after this. */
+export const SHUTDOWN_KILL_MS = 8000;
 
 /** Identifies the state of the current directory's entry list: one stat instead of a readdir of 1000 names. */
 function dirStamp(): string {
   const st = statSync('.');
   return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
-}
-
-/** Directories (watch descriptors) where a log/ appeared; overflow: the kernel lost events, look everywhere. */
-interface LogEvents {
-  wds: Set<number>;
-  overflow: boolean;
 }
 
 /** Options of a scanner. */
@@ -57,9 +38,18 @@ export interface ScannerOptions {
   onIdle?: () => void;
 }
 
+/** A directory handed to another user's supervisor. */
+interface Foreign {
+  uid: number;
+}
+
 /** Supervises the services of the current directory (svscan chdirs into the scan dir first). */
 export class Scanner {
-  private readonly entries = new Map<string, Entry>(); // by key
+  private readonly set: ServiceSet;
+  /** Directories of other users, by key: their owner's supervisor has them. */
+  private readonly foreign = new Map<string, Foreign>();
+  private readonly owners = new Map<number, OwnerLink>();
+  private readonly root = process.geteuid!() === 0;
   private watcher: FSWatcher | undefined;
   private interval: NodeJS.Timeout | undefined;
   private scanQueued = false;
@@ -67,19 +57,19 @@ export class Scanner {
   /** The scan directory's inode and mtime when it was last read (an entry added, removed or renamed changes it). */
   private lastStamp = '';
   private ticks = 0;
-  private logWatch: SubdirWatch | undefined;
-  /** log/ events read from the watch and not yet handled by a scan. */
-  private logEvents: LogEvents = { wds: new Set(), overflow: false };
 
-  constructor(private readonly opts: ScannerOptions) {}
+  constructor(private readonly opts: ScannerOptions) {
+    this.set = new ServiceSet({
+      io: opts.io,
+      prog: 'svscan',
+      refuse: this.root ? untrustedPath : undefined,
+      foreignLog: this.root ? (ent, logFd, uid) => this.handLog(ent, logFd, uid) : undefined,
+      onIdle: () => this.checkIdle(),
+    });
+  }
 
   /** First scan, then watch the directory and rescan every 5 s. */
   start(): void {
-    try {
-      this.logWatch = new SubdirWatch(LOG);
-    } catch (e) {
-      this.warn(`unable to watch service directories for log/, checking every minute: ${errnoText(e)}`);
-    }
     this.scan();
     try {
       this.watcher = watch('.', { persistent: true }, () => this.queueScan());
@@ -97,31 +87,10 @@ export class Scanner {
    */
   private tick(): void {
     try {
-      if (++this.ticks % FULL_SCAN_EVERY === 0 || this.needsScan()) this.scan();
+      if (++this.ticks % FULL_SCAN_EVERY === 0 || this.set.collectLogEvents() || dirStamp() !== this.lastStamp || this.set.missing()) this.scan();
     } catch {
       this.scan(); // the full scan reports each problem per service
     }
-  }
-
-  /** True when the cheap check sees something a full scan must handle. */
-  private needsScan(): boolean {
-    if (this.collectLogEvents()) return true;
-    if (dirStamp() !== this.lastStamp) return true;
-    for (const ent of this.entries.values()) {
-      if (ent.gone) continue;
-      if (!ent.main || (ent.pipe && !ent.log)) return true; // a supervisor to (re)start
-    }
-    return false;
-  }
-
-  /** Reads the log/ watch into logEvents; true when something awaits a scan. */
-  private collectLogEvents(): boolean {
-    const got = this.logWatch?.drain();
-    if (got) {
-      for (const wd of got.wds) this.logEvents.wds.add(wd);
-      this.logEvents.overflow ||= got.overflow;
-    }
-    return this.logEvents.overflow || this.logEvents.wds.size > 0;
   }
 
   /** Scans soon (once per burst of directory events). */
@@ -145,179 +114,107 @@ export class Scanner {
       this.warn(`unable to read the scan directory: ${errnoText(e)}`);
       return;
     }
-    this.collectLogEvents();
-    const logEvents = this.logEvents;
-    this.logEvents = { wds: new Set(), overflow: false };
+    const ev = this.set.takeLogEvents();
     const seen = new Set<string>();
     for (const name of names) {
       if (name.startsWith('.')) continue;
       try {
-        this.scanOne(name, seen, logEvents);
+        this.scanOne(name, seen, ev);
       } catch (e) {
         this.warn(`unable to start supervise ${name}: ${errnoText(e)}`);
       }
     }
-    for (const [key, ent] of this.entries) {
-      if (!seen.has(key)) {
-        ent.gone = true;
-        this.watchForLog(ent, false);
-      }
-      if (ent.gone && !ent.main && !ent.log) this.dropEntry(key, ent);
+    for (const ent of [...this.set.entries.values()]) if (!seen.has(ent.key) && !ent.gone) this.set.markGone(ent);
+    for (const [key, f] of this.foreign) {
+      if (seen.has(key)) continue;
+      this.foreign.delete(key);
+      this.owners.get(f.uid)?.gone(key);
     }
   }
 
-  private scanOne(name: string, seen: Set<string>, logEvents: LogEvents): void {
+  private scanOne(name: string, seen: Set<string>, ev: ReturnType<ServiceSet['takeLogEvents']>): void {
     const st = statSync(name, { throwIfNoEntry: false });
     if (!st?.isDirectory()) return; // not a directory, a dangling symlink, or vanished meanwhile
-    const key = `${st.dev}:${st.ino}`;
-    seen.add(key);
-    let ent = this.entries.get(key);
+    let key = `${st.dev}:${st.ino}`;
+    if (this.foreign.has(key)) {
+      seen.add(key);
+      return;
+    }
+    let ent = this.set.entries.get(key);
+    if (ent && !trustedOwner(fstatSync(ent.fd).uid) && this.root && !ent.main && !ent.log) {
+      this.set.drop(ent); // chowned to another user since: it is theirs to supervise now
+      ent = undefined;
+    }
     if (!ent) {
-      ent = { name, key, gone: false };
-      this.entries.set(key, ent);
+      // held from here on: what is supervised is this directory, whatever its path becomes
+      const fd = openDirPath(name);
+      const fst = fstatSync(fd);
+      key = `${fst.dev}:${fst.ino}`;
+      seen.add(key);
+      if (this.set.entries.has(key) || this.foreign.has(key)) {
+        closeQuiet(fd);
+        ent = this.set.entries.get(key);
+        if (!ent) return;
+      } else if (this.root && !trustedOwner(fst.uid)) {
+        this.foreign.set(key, { uid: fst.uid });
+        this.owner(fst.uid, fst.gid).service(name, key, fd);
+        return;
+      } else {
+        ent = this.set.add(name, key, fd);
+      }
     }
-    ent.gone = false;
+    seen.add(key);
     ent.name = name;
-    let hasLog: boolean;
-    if (ent.log) hasLog = true; // its logger runs: nothing to look for
-    else if (ent.logWd !== undefined && !logEvents.overflow && !logEvents.wds.has(ent.logWd)) hasLog = false; // watched, nothing appeared
-    else {
-      this.watchForLog(ent, true); // watch before looking, so a log/ made in between is not missed
-      hasLog = statSync(join(name, LOG), { throwIfNoEntry: false })?.isDirectory() ?? false;
-    }
-    this.watchForLog(ent, !hasLog);
-    if (hasLog && !ent.pipe) {
-      ent.pipe = this.makePipe(name);
-      // a log/ added to a running service: its next start writes into the pipe
-      ent.main?.setStdio(['inherit', ent.pipe[1], 'inherit']);
-    }
-    if (hasLog && !ent.log) ent.log = this.startSupervisor(ent, `${name}/${LOG}`, [ent.pipe![0], 'inherit', 'inherit'], 'log');
-    if (!ent.main) ent.main = this.startSupervisor(ent, name, ['inherit', ent.pipe ? ent.pipe[1] : 'inherit', 'inherit'], 'main');
+    this.set.ensure(ent, ev);
   }
 
-  /**
-   * The pipe between NAME and NAME/log. If either side is still running from an earlier svscan
-   * (adoption), reopen its existing pipe through /proc so no line is lost; else a new pipe.
-   */
-  private makePipe(name: string): [number, number] {
-    for (const [dir, fd] of [[name, 1], [join(name, LOG), 0]] as const) {
-      const pid = adoptablePidAt(join(process.cwd(), dir));
-      if (pid === undefined) continue;
-      const path = `/proc/${pid}/fd/${fd}`;
-      try {
-        if (!readlinkSync(path).startsWith('pipe:')) continue;
-        const rw = openSync(path, constants.O_RDWR | O_CLOEXEC);
-        return [rw, rw];
-      } catch { /* not ours to open: new pipe */ }
+  /** The supervisor of `uid`'s directories (started on first use). */
+  private owner(uid: number, gid: number): OwnerLink {
+    let o = this.owners.get(uid);
+    if (!o) {
+      o = new OwnerLink({ uid, gid, io: this.opts.io, stopMs: SHUTDOWN_KILL_MS + LOGGER_KILL_MS + 5000, onStopped: () => this.checkIdle() });
+      this.owners.set(uid, o);
     }
-    return pipe2(O_CLOEXEC);
+    return o;
   }
 
-  private startSupervisor(ent: Entry, dir: string, stdio: [number | 'inherit', number | 'inherit', number | 'inherit'], side: 'main' | 'log'): Supervisor | undefined {
-    const sv: Supervisor = new Supervisor({
-      dir,
-      logOf: side === 'log' ? ent.name : undefined,
-      io: this.opts.io,
-      stdio,
-      onClose: () => {
-        if (ent[side] === sv) ent[side] = undefined;
-        if (!ent.main && !ent.log && (ent.gone || this.shuttingDown)) this.dropEntry(ent.key, ent);
-        this.checkIdle();
-      },
-    });
+  /** The log/ of root's service `ent` belongs to `uid`: its logger runs in that user's supervisor, fed from our pipe. */
+  private handLog(ent: Entry, logFd: number, uid: number): boolean {
+    const st = fstatSync(logFd);
+    const [r, w] = ent.pipe!;
+    // after an adoption our end is one read-write descriptor: the logger gets a read-only one, or it
+    // would hold a writer of its own input and never see the end of file at shutdown
+    const read = r === w ? openSync(`/proc/self/fd/${r}`, constants.O_RDONLY | O_CLOEXEC) : r;
     try {
-      sv.open();
-    } catch (e) {
-      const why = e instanceof SuperviseError ? e.message : errnoText(e);
-      this.warn(`unable to supervise ${dir}: ${why}`);
-      return undefined;
+      this.owner(uid, st.gid).log(`${ent.name}/log`, `${st.dev}:${st.ino}`, logFd, read);
+    } finally {
+      if (read !== r) closeQuiet(read);
     }
-    return sv;
+    return true;
   }
 
-  /** Keeps a watch on a service directory exactly while it has no log/ (watch limits only cost the 5 s check). */
-  private watchForLog(ent: Entry, want: boolean): void {
-    if (want && ent.logWd === undefined) ent.logWd = this.logWatch?.add(ent.name);
-    else if (!want && ent.logWd !== undefined) {
-      this.logWatch?.remove(ent.logWd);
-      ent.logWd = undefined;
-    }
-  }
-
-  private dropEntry(key: string, ent: Entry): void {
-    this.watchForLog(ent, false);
-    this.entries.delete(key);
-    if (ent.pipe) {
-      closeQuiet(ent.pipe[0]);
-      if (ent.pipe[1] !== ent.pipe[0]) closeQuiet(ent.pipe[1]);
-      ent.pipe = undefined;
-    }
-  }
-
-  /** All supervisors, for tests and status. */
-  supervisors(): Supervisor[] {
-    const out: Supervisor[] = [];
-    for (const e of this.entries.values()) {
-      if (e.main) out.push(e.main);
-      if (e.log) out.push(e.log);
-    }
-    return out;
+  /** All supervisors of this process, for tests and status. */
+  supervisors(): ReturnType<ServiceSet['supervisors']> {
+    return this.set.supervisors();
   }
 
   /**
-   * Brings every service down, then its logger (after closing the pipe so the logger reads to
-   * EOF), and calls onIdle when all supervisors are gone. Nothing is started or restarted from
-   * here on (a logger killed by a terminal's ^C stays down). Services that ignore the down signal
-   * get SIGKILL after `killAfterMs`; a logger gets TERM LOGGER_TERM_MS after its EOF and SIGKILL
-   * LOGGER_KILL_MS after it, so shutdown ends within killAfterMs + LOGGER_KILL_MS.
+   * Brings every service down, then its logger (see ServiceSet.shutdown), and tells each owner's
+   * supervisor to do the same; calls onIdle when all are gone.
    */
-  shutdown(killAfterMs = 8000): void {
+  shutdown(killAfterMs = SHUTDOWN_KILL_MS): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.watcher?.close();
-    this.logWatch?.close();
-    this.logWatch = undefined;
     if (this.interval) clearInterval(this.interval);
-    const mains = [...this.entries.values()].filter((e) => e.main);
-    for (const e of this.entries.values()) {
-      e.log?.dispatch('retire');
-      if (e.main) {
-        e.main.dispatch('d');
-        e.main.dispatch('retire');
-      } else {
-        this.stopLogger(e);
-      }
-    }
-    const killer = setTimeout(() => {
-      for (const e of this.entries.values()) e.main?.dispatch('signal', 'SIGKILL');
-    }, killAfterMs);
-    killer.unref();
-    for (const e of mains) {
-      const check = setInterval(() => {
-        if (e.main) return;
-        clearInterval(check);
-        this.stopLogger(e);
-      }, 20);
-    }
-    this.checkIdle();
-  }
-
-  /** Closes our ends of the pipe so the logger sees EOF; TERM and then SIGKILL if it does not leave. */
-  private stopLogger(e: Entry): void {
-    if (e.pipe) {
-      closeQuiet(e.pipe[0]);
-      if (e.pipe[1] !== e.pipe[0]) closeQuiet(e.pipe[1]);
-      e.pipe = undefined;
-    }
-    const log = e.log;
-    if (!log) return;
-    log.dispatch('retire');
-    setTimeout(() => log.dispatch('d'), LOGGER_TERM_MS).unref();
-    setTimeout(() => log.dispatch('signal', 'SIGKILL'), LOGGER_KILL_MS).unref();
+    for (const o of this.owners.values()) o.dispatch('shutdown');
+    this.set.shutdown(killAfterMs);
   }
 
   private checkIdle(): void {
-    if (this.shuttingDown && this.supervisors().length === 0) this.opts.onIdle?.();
+    if (!this.shuttingDown || !this.set.idle) return;
+    for (const o of this.owners.values()) if (o.state !== 'stopped') return;
+    this.opts.onIdle?.();
   }
 
   private warn(msg: string): void {

@@ -8,11 +8,10 @@
  * writable by group or others, and (in a directory someone else owns) not a symbolic link.
  * Everything the supervisor writes later goes through that descriptor (see DirHandle).
  */
-import { constants, fstatSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { errnoError, errnoText } from '@svkit/diag';
+import { constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
+import { errnoText } from '@svkit/diag';
 import { DirHandle } from '@svkit/protocol/dir-handle';
-import { DOWN, LOG, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, NAME, SUPERVISE_DIR } from '@svkit/protocol/layout';
+import { DOWN, MODE_FIFO, MODE_LOCK, MODE_SUPERVISE_DIR, NAME, SUPERVISE_DIR } from '@svkit/protocol/layout';
 import { closeQuiet, flock, LOCK_EX, LOCK_NB, mkfifo } from '@svkit/sys';
 
 /** A failure to set up a service directory: `what` is the daemontools-style "unable to ..." text. */
@@ -32,7 +31,7 @@ export interface ServiceFds {
 
 /** What opening a service directory found. */
 export interface OpenedDir {
-  /** Real absolute path (symlinks resolved: removing a symlink later changes nothing). */
+  /** Where the directory is now (for messages; every use goes through `service`). */
   abs: string;
   /** DIR/down exists: start with want down. */
   wantDown: boolean;
@@ -52,28 +51,32 @@ export function trustedOwner(uid: number, euid = process.geteuid!()): boolean {
   return uid === euid || uid === 0;
 }
 
+/** How openServiceDir reaches the directory. */
+export interface OpenHow {
+  /** Refuse a symbolic link at `path` (a `log` in a directory we do not own). */
+  noLink?: boolean;
+}
+
 /**
- * Opens service dir `dir` (as named, for messages) at path `path`; throws SuperviseError. For a
- * logger, `logOf` names the service directory it belongs to: when someone else owns that one, its
- * `log` must be a real subdirectory, not a link to another service directory (which would then
- * run, as its owner, fed by this service's output).
+ * Opens service dir `dir` (as named, for messages) at path `path` (a link there is followed unless
+ * `how.noLink`: the path is the operator's, or /proc/self/fd/N of a directory already held open);
+ * throws SuperviseError. Everything later goes through the descriptor: a rename or a directory
+ * planted at the old path changes nothing.
  */
-export function openServiceDir(dir: string, path: string, warn: (msg: string) => void, logOf?: string): OpenedDir {
+export function openServiceDir(dir: string, path: string, warn: (msg: string) => void, how: OpenHow = {}): OpenedDir {
   const chdirFail = (e: unknown): SuperviseError => new SuperviseError(`unable to chdir to ${dir}`, e);
   let abs: string;
   let service: DirHandle;
   try {
-    if (!statSync(path).isDirectory()) throw chdirFail(errnoError('ENOTDIR', dir));
-    abs = realpathSync(path);
-    if (logOf !== undefined) {
-      const parent = realpathSync(logOf);
-      if (abs !== join(parent, LOG) && !trustedOwner(statSync(parent).uid)) {
-        throw new SuperviseError(`unable to use ${dir}`, reasonText('a symbolic link, in a directory we do not own'));
-      }
-    }
-    service = DirHandle.open(abs); // no link in the last component: one swapped in since realpath fails here
+    service = DirHandle.open(path, !how.noLink); // O_DIRECTORY: a FIFO or device there is never opened
   } catch (e) {
-    throw e instanceof SuperviseError ? e : chdirFail(e);
+    if (how.noLink && (e as NodeJS.ErrnoException).code === 'ELOOP') throw new SuperviseError(`unable to use ${dir}`, reasonText('a symbolic link, in a directory we do not own'));
+    throw chdirFail(e);
+  }
+  try {
+    abs = readlinkSync(`/proc/self/fd/${service.fd}`); // where it is now, for messages and programs given a path
+  } catch {
+    abs = path;
   }
   const held: number[] = [];
   let sup: DirHandle | undefined;
@@ -81,7 +84,10 @@ export function openServiceDir(dir: string, path: string, warn: (msg: string) =>
     const st = service.stat();
     const euid = process.geteuid!();
     const trusted = trustedOwner(st.uid, euid);
+    // root never works inside a directory another user owns: svscan hands it to a supervisor running
+    // as that user (owner-link.ts), supervise becomes that user (supervise.ts)
     if (!trusted && euid !== 0) throw new SuperviseError(`unable to run ${dir}/run as its owner`, reasonText(`owned by uid ${st.uid} and we are not root`));
+    if (!trusted) throw new SuperviseError(`unable to supervise ${dir} as root`, reasonText(`owned by uid ${st.uid}: only a supervisor running as uid ${st.uid} may`));
     const wantDown = statSync(service.path(DOWN), { throwIfNoEntry: false }) !== undefined;
     try {
       mkdirSync(service.path(SUPERVISE_DIR), { mode: MODE_SUPERVISE_DIR });
@@ -123,7 +129,12 @@ export function openSuperviseDir(service: DirHandle, trusted: boolean, dir: stri
     sup = DirHandle.open(service.path(SUPERVISE_DIR), trusted);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SuperviseError(what, code === 'ELOOP' ? reasonText('a symbolic link, in a directory we do not own') : e);
+    if (code === 'ELOOP') throw new SuperviseError(what, reasonText('a symbolic link, in a directory we do not own'));
+    const other = code === 'EACCES' ? lstatSync(service.path(SUPERVISE_DIR), { throwIfNoEntry: false })?.uid : undefined;
+    const euid = process.geteuid!();
+    // another user's supervise/ we may not even open (root's, left by an svkit that supervised other users' directories as root)
+    if (other !== undefined && other !== euid) throw new SuperviseError(what, reasonText(`owned by uid ${other}, not by uid ${euid}`));
+    throw new SuperviseError(what, e);
   }
   const st = sup.stat();
   const euid = process.geteuid!();

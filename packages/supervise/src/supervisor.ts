@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { errnoText, type Io } from '@svkit/diag';
-import { closeQuiet, O_CLOEXEC, onChildExit, pidfdSendSignal, pipe2, renameExchange } from '@svkit/sys';
+import { closeQuiet, O_CLOEXEC, onChildExit, pidfdSendSignal, pipe2, renameExchange, spawnProcess } from '@svkit/sys';
 import { useRenameExchange } from '@svkit/protocol/dir-handle';
 import { now, type Instant } from '@svkit/tai64';
 import { CONTROL, NAME, STATE_JSON, type Want } from '@svkit/protocol/layout';
@@ -15,8 +15,8 @@ import { readStatusAt, writeStatus } from '@svkit/protocol/status-file';
 import { procLeadsOwnGroup } from './proc-identity.js';
 import { adoptablePid, recordChild } from './adopt-record.js';
 import { initialExtraState, readExtraStateAt, writeExtraState, type ExtraState } from '@svkit/protocol/extra-state';
-import { closeServiceFds, openServiceDir, type OpenedDir } from './service-dir-open.js';
-import { ownerCredentials, spawnAs, type Credentials } from './run-as.js';
+import { closeServiceFds, openServiceDir, trustedOwner, type OpenedDir } from './service-dir-open.js';
+import { spawnAs, type Credentials } from './run-as.js';
 import { childFds, type ChildStdio } from './child-fds.js';
 import { watchExit, type Adopted } from './adopt-watch.js';
 import { readServiceConfig, type ServiceConfig } from './service-config.js';
@@ -27,8 +27,18 @@ import { letterEvent } from './control-letters.js';
 export interface SupervisorOptions {
   /** The service directory as the user named it (used in messages). */
   dir: string;
-  /** For a logger (svscan's NAME/log): the service directory NAME it belongs to (see openServiceDir). */
-  logOf?: string;
+  /**
+   * Where to open the directory (default: `dir`): svscan gives /proc/self/fd/N of the directory it
+   * holds open, so that a rename or a planted path never changes which directory is supervised.
+   */
+  path?: string;
+  /** Refuse a symbolic link at `path` (see openServiceDir). */
+  noLink?: boolean;
+  /**
+   * No start comes sooner than this many ms after the previous one, whatever the settings say
+   * (a supervisor of another user's directories: their crash loop costs at most one start a second).
+   */
+  restartFloorMs?: number;
   /** Program name for messages. */
   prog?: string;
   io: Io;
@@ -70,7 +80,7 @@ export interface ExecSpec {
   stdio?: [number | 'inherit' | 'ignore', number | 'inherit' | 'ignore', number | 'inherit' | 'ignore'];
   /** fds to close in the supervisor once the process is started (or failed to start). */
   closeAfter?: number[];
-  /** Run as (default: the service directory's owner, see run-as.ts); null: as the supervisor. */
+  /** Run as (see run-as.ts); default, or null: as the supervisor. */
   credentials?: Credentials | null;
 }
 
@@ -119,7 +129,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.dir = opts.dir;
-    this.abs = resolve(opts.dir);
+    this.abs = resolve(opts.path ?? opts.dir);
     this.io = opts.io;
     this.prog = opts.prog ?? 'supervise';
     this.extra = initialExtraState();
@@ -127,7 +137,7 @@ export class Supervisor {
 
   /** Sets up DIR/supervise (as daemontools 0.76) and starts the service unless `down` exists; throws SuperviseError. */
   open(): void {
-    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m), this.opts.logOf);
+    const opened = openServiceDir(this.dir, this.abs, (m) => this.warn(m), { noLink: this.opts.noLink });
     this.abs = opened.abs;
     this.dirs = opened;
     this.want = opened.wantDown ? 'd' : 'u';
@@ -192,6 +202,7 @@ export class Supervisor {
     const n = this.extra.quickDeaths;
     // after a long run (n = 0) lastStart + quick-death is already past: at once
     let at = Math.max(t, this.lastStart + (n === 0 ? Math.min(cfg.restartDelay, cfg.quickDeath) : cfg.restartDelay));
+    at = Math.max(at, this.lastStart + (this.opts.restartFloorMs ?? 0)); // no setting goes below the floor
     this.extra.backoff = false;
     if (n >= 2 && cfg.restartFactor > 1) {
       const cap = Math.max(cfg.restartMaxDelay, cfg.restartDelay);
@@ -205,7 +216,7 @@ export class Supervisor {
   /** svc -u while a start is planned: drop the backoff, start as soon as the 0.76 throttle allows. */
   hurryStart(): void {
     const cfg = (this.config = this.readConfig());
-    const at = Math.max(Date.now(), this.lastStart + cfg.restartDelay);
+    const at = Math.max(Date.now(), this.lastStart + Math.max(cfg.restartDelay, this.opts.restartFloorMs ?? 0));
     this.extra.backoff = false;
     if (this.extra.nextStart === null || at < this.extra.nextStart) this.planStart(at);
     else this.writeExtra();
@@ -260,6 +271,12 @@ export class Supervisor {
 
   /** Starts ./run (argv ["./run"], cwd DIR, inherited environment). */
   spawnRun(): void {
+    if (this.dirs && !this.opts.exec && !trustedOwner(this.dirs.service.stat().uid)) {
+      // chowned to another user since it was opened: theirs to run now (svscan hands it over at its next scan)
+      this.warn(`unable to start ${this.dir}/run: owned by uid ${this.dirs.service.stat().uid} now, not by us or root`);
+      this.close();
+      return;
+    }
     const cfg = (this.config ??= this.readConfig());
     const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
     this.lastStart = Date.now();
@@ -279,10 +296,11 @@ export class Supervisor {
         fds.set(cfg.notificationFd, ready[1]);
       }
       if (spec) {
-        const creds = spec.credentials === undefined ? this.credentials() : (spec.credentials ?? undefined);
-        pid = spawnAs({ file: spec.file, argv: [spec.argv0 ?? spec.file, ...spec.args], cwd: spec.cwd ?? this.abs, env: spec.env ?? process.env, fds, setsid: cfg.setsid, search: true }, creds);
+        const where = spec.cwd === undefined ? { cwdFd: this.dirFd() } : { cwd: spec.cwd };
+        pid = spawnAs({ file: spec.file, argv: [spec.argv0 ?? spec.file, ...spec.args], ...where, env: spec.env ?? process.env, fds, setsid: cfg.setsid, search: true }, spec.credentials ?? undefined);
       } else {
-        pid = spawnAs({ file: './run', argv: ['./run'], cwd: this.abs, env: process.env, fds, setsid: cfg.setsid }, this.credentials());
+        // in the directory held open (fchdir): a renamed directory keeps working, a planted one is never entered
+        pid = spawnProcess({ file: './run', argv: ['./run'], cwdFd: this.dirFd(), env: process.env, fds, setsid: cfg.setsid });
       }
     } catch (e) {
       for (const fd of spec?.closeAfter ?? []) closeQuiet(fd);
@@ -437,7 +455,7 @@ export class Supervisor {
     try {
       const std = this.opts.stdio ?? ['inherit', 'inherit', 'inherit'];
       // its own process group, so that a timeout kills whatever it started too
-      pid = spawnAs({ file: './finish', argv: ['./finish', String(code), sig, this.dir], cwd: this.abs, env: process.env, fds: childFds(std), setsid: true }, this.credentials());
+      pid = spawnProcess({ file: './finish', argv: ['./finish', String(code), sig, this.dir], cwdFd: this.dirFd(), env: process.env, fds: childFds(std), setsid: true });
     } catch (e) {
       this.warn(`unable to start ${this.dir}/finish: ${errnoText(e)}`);
       this.afterRun();
@@ -501,11 +519,10 @@ export class Supervisor {
     return this.opts.settings ? { ...cfg, ...this.opts.settings } : cfg;
   }
 
-  /** Whom ./run and ./finish run as: the directory's owner when that is not us or root. */
-  private credentials(): ReturnType<typeof ownerCredentials> {
-    if (!this.dirs) return undefined;
-    const st = this.dirs.service.stat(); // at each start: a chown by root counts from the next one
-    return ownerCredentials(st.uid, st.gid);
+  /** The service directory's descriptor, held since open(): programs start there. */
+  private dirFd(): number {
+    if (!this.dirs) throw new Error('not open');
+    return this.dirs.service.fd;
   }
 
   /**
