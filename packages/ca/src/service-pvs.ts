@@ -6,11 +6,11 @@
  * writeControl, so a real daemontools supervise works too. Services that appear get PVs at the
  * next scan; services that go away lose them (their channels are disconnected).
  */
-import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { errnoText } from '@svkit/diag';
-import { STATE_JSON, STATUS, SUPERVISE_DIR, serviceStatus, superviseRunning, writeControl, type ServiceStatus } from '@svkit/protocol';
+import { openSupervise, serviceStatus, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
 import { ECA } from './wire.js';
 import { ALARM, DBF, Pv, SEVERITY, type WriteResult } from './pv.js';
 import type { PvRegistry } from './pv-registry.js';
@@ -158,23 +158,23 @@ export class ServicePvs {
    * A supervise/ replaced by another directory is watched again.
    */
   private watch(s: Service): void {
-    const sup = join(s.dir, SUPERVISE_DIR);
-    let ino: number;
+    let sup: DirHandle;
     try {
-      ino = statSync(sup).ino;
+      sup = openSupervise(s.dir); // as every client reaches it: a refused one is not watched
     } catch {
       return this.unwatch(s);
     }
-    if (s.watcher && s.watchIno === ino) return;
+    const ino = sup.stat().ino;
+    if (s.watcher && s.watchIno === ino) return sup.close();
     this.unwatch(s);
     try {
-      const w = watch(sup, { persistent: false }, () => this.changedSoon(s));
+      const w = watch(sup.path('.'), { persistent: false }, () => this.changedSoon(s)); // the held directory itself
       w.on('error', () => {
         if (s.watcher === w) this.unwatch(s);
       });
       s.watcher = w;
       s.watchIno = ino;
-    } catch { /* polled instead */ }
+    } catch { /* polled instead */ } finally { sup.close(); }
   }
 
   private unwatch(s: Service): void {
@@ -224,15 +224,7 @@ export class ServicePvs {
   }
 
   private filesKey(s: Service): string {
-    const k = (p: string): string => {
-      try {
-        const st = lstatSync(join(s.dir, p));
-        return `${st.ino}:${st.mtimeMs}:${st.size}`;
-      } catch {
-        return '-';
-      }
-    };
-    return `${k(STATUS)}/${k(STATE_JSON)}`;
+    return statusChangeKey(s.dir); // supervise/ reached as every client does (openSupervise)
   }
 
   /**

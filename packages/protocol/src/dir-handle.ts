@@ -11,6 +11,9 @@ export type RenameExchange = (dirfd: number, a: string, b: string) => void;
 
 let exchange: RenameExchange | undefined;
 
+/** Linux's O_PATH (not in Node's fs.constants): a descriptor for lookups, opened without read permission. */
+const O_PATH = 0o10000000;
+
 /**
  * Lets writeAtomic swap instead of create and rename (a writer that has the system call installs
  * it; readers never need it, so they load no libc binding): the temporary file is kept and
@@ -28,6 +31,15 @@ export class DirHandle {
   /** Opens directory `path` (without following a link in its last component unless `follow`). */
   static open(path: string, follow = false): DirHandle {
     return new DirHandle(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | (follow ? 0 : constants.O_NOFOLLOW)));
+  }
+
+  /**
+   * Opens directory `path` for lookups only (O_PATH, as chdir: search permission on the way, none
+   * on the directory itself), without following a link in its last component unless `follow`.
+   * Such a handle serves path(), stat() and close(): files are then opened through path(name).
+   */
+  static openPath(path: string, follow = false): DirHandle {
+    return new DirHandle(openSync(path, O_PATH | constants.O_DIRECTORY | (follow ? 0 : constants.O_NOFOLLOW)));
   }
 
   /** A path naming `name` inside this very directory. */

@@ -1,8 +1,8 @@
 /** svkit's extra state beside the 18-byte status: supervise/state.json, read by `svstat` and `svstat --json`. */
-import { join } from 'node:path';
 import type { DirHandle } from './dir-handle.js';
-import { MODE_STATE_JSON, NAME, STATE_JSON, STATE_JSON_CAP } from './layout.js';
+import { MODE_STATE_JSON, NAME, STATE_JSON_CAP } from './layout.js';
 import { readBounded } from './safe-read.js';
+import { withSupervise } from './supervise-access.js';
 
 /** Where a supervised service is (the `state` of state.json; the supervisor's table has one row each). */
 export type State =
@@ -49,9 +49,13 @@ export function readExtraStateAt(path: string): Partial<ExtraState> | undefined 
   }
 }
 
-/** Reads DIR/supervise/state.json (see readExtraStateAt). */
+/** Reads DIR/supervise/state.json (see readExtraStateAt), supervise/ reached through openSupervise. */
 export function readExtraState(dir: string): Partial<ExtraState> | undefined {
-  return readExtraStateAt(join(dir, STATE_JSON));
+  try {
+    return withSupervise(dir, (sup) => readExtraStateAt(sup.path(NAME.stateJson)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Replaces state.json atomically (mode 0644) in the supervise directory held by `sup`; throws with the errno code. */

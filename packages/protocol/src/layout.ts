@@ -8,7 +8,8 @@ export const SUPERVISE_DIR = 'supervise';
 
 /**
  * The files inside supervise/, by name: a supervisor holds that directory open and works relative
- * to it (DirHandle); clients use the paths below, relative to the service directory.
+ * to it (DirHandle); so do clients, which reach it through openSupervise (supervise-access.ts).
+ * The paths below, relative to the service directory, are for messages.
  */
 export const NAME = {
   lock: 'lock',

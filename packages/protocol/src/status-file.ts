@@ -1,8 +1,8 @@
 /** Reads supervise/status (any reader, bounded and non-blocking) and replaces it atomically (the supervisor). */
-import { join } from 'node:path';
 import type { DirHandle } from './dir-handle.js';
-import { MODE_STATUS, NAME, STATUS, STATUS_LEN } from './layout.js';
+import { MODE_STATUS, NAME, STATUS_LEN } from './layout.js';
 import { readBounded, ENOTREG } from './safe-read.js';
+import { withSupervise } from './supervise-access.js';
 import { packStatus, unpackStatus, type Status } from './status-pack.js';
 
 /** Error code for a status file shorter than 18 bytes (or not a regular file: 0.76 reads nothing from a FIFO). */
@@ -25,9 +25,9 @@ export function readStatusAt(path: string): Status {
   return s;
 }
 
-/** Reads DIR/supervise/status (see readStatusAt). */
+/** Reads DIR/supervise/status (see readStatusAt), supervise/ reached through openSupervise. */
 export function readStatus(dir: string): Status {
-  return readStatusAt(join(dir, STATUS));
+  return withSupervise(dir, (sup) => readStatusAt(sup.path(NAME.status)));
 }
 
 function badFormat(): Error {

@@ -1,5 +1,6 @@
 /** Waits until services reach a state (svc -w): up, up and ready, down, or down with ./finish done. */
 import { serviceStatus, type ServiceStatus } from './service-status.js';
+import { EUNTRUSTED } from './supervise-access.js';
 
 /** What `svc -w` can wait for: u up, U up and ready, d down, D down and finished. */
 export type WaitFor = 'u' | 'U' | 'd' | 'D';
@@ -27,7 +28,7 @@ export function reached(s: ServiceStatus, what: WaitFor): boolean | string {
 /**
  * Polls every 20 ms (reading two small files per directory, never blocking) until every dir
  * reached `what` or `timeoutMs` passed (0 = no limit). Returns the dirs that did not get there:
- * `failed` will never (reason), `timedOut` were still on their way ('' or why they are unreadable).
+ * `failed` will never (reason; a supervise/ that openSupervise refuses is one), `timedOut` were still on their way ('' or why they are unreadable).
  * A "never" verdict seen before `verdictAfter` (unix ms) is not trusted yet: letters just sent
  * (`svc -u -wu`) may not have been read by the supervisor, which still shows its old give-up.
  */
@@ -45,7 +46,11 @@ export async function waitAll(dirs: string[], what: WaitFor, timeoutMs: number, 
           failed.set(dir, r);
         } else pending.set(dir, '');
       } catch (e) {
-        pending.set(dir, (e as Error).message);
+        // a refused supervise/ (see openSupervise) is no state on its way: give up on it now
+        if ((e as NodeJS.ErrnoException).code === EUNTRUSTED) {
+          pending.delete(dir);
+          failed.set(dir, (e as Error).message);
+        } else pending.set(dir, (e as Error).message);
       }
     }
     if (pending.size === 0 || Date.now() >= end) return { failed, timedOut: pending };

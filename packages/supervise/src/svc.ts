@@ -13,7 +13,7 @@ import type { WaitFor } from '@svkit/protocol/wait-state';
 
 /** `svc --help`: this paragraph (man page DESCRIPTION). */
 const ABOUT =
-  'Controls services: writes the option letters to the supervise/control of each service directory DIR, which the supervise running there carries out. -u up (start the service, restart it when it exits), -d down (TERM then CONT, no restart), -o once (start, no restart), -x exit (supervise exits once the service is down), -p pause (STOP), -c continue (CONT), -h HUP, -a ALRM, -i INT, -t TERM, -k KILL, -1 USR1, -2 USR2, -q QUIT, -K KILL to the service\'s whole process group. -w u|U|d|D then waits until every DIR is up, up and ready, down, or down with its ./finish done, for at most -T milliseconds. Letters are sent in the order first given, each once. A DIR that fails gets a warning and the others are still done; exit 0 (as daemontools 0.76), 111 when a -w wait fails, 100 on a usage error. Compatible with daemontools 0.76\'s svc and supervise in both directions.';
+  'Controls services: writes the option letters to the supervise/control of each service directory DIR, which the supervise running there carries out. -u up (start the service, restart it when it exits), -d down (TERM then CONT, no restart), -o once (start, no restart), -x exit (supervise exits once the service is down), -p pause (STOP), -c continue (CONT), -h HUP, -a ALRM, -i INT, -t TERM, -k KILL, -1 USR1, -2 USR2, -q QUIT, -K KILL to the service\'s whole process group. -w u|U|d|D then waits until every DIR is up, up and ready, down, or down with its ./finish done, for at most -T milliseconds. Letters are sent in the order first given, each once. A DIR that fails gets a warning and the others are still done; exit 0 (as daemontools 0.76), 111 when a -w wait fails, 100 on a usage error. Compatible with daemontools 0.76\'s svc and supervise in both directions. A DIR whose supervise/ is not what its supervisor would own is refused with a warning: a supervise link in a directory owned by someone other than root or us, a supervise/ owned by anyone but the directory\'s owner (root or us for a root-owned directory), or writable by group or others.';
 
 /** 0.76's text for an unknown letter, word for word. */
 const USAGE = 'svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill';
@@ -70,7 +70,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       // with no letters too, as 0.76 (it warns when no supervise runs); only a bare -w just waits
       if (cmds || !wait) {
         try {
-          writeControl(dir, cmds);
+          writeControl(dir, cmds); // through openSupervise: a supervise/ its supervisor would not own is refused (EUNTRUSTED)
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           const why = code === 'ENXIO' ? 'supervise not running' : code === 'ENOTFIFO' ? 'supervise/control is not a FIFO' : errnoText(err);

@@ -11,7 +11,7 @@ import { superviseRunning } from '@svkit/protocol/ok-probe';
 const USAGE = 'svok dir';
 /** `svok --help`: this paragraph (man page DESCRIPTION). */
 const ABOUT =
-  'Checks whether a supervise is running for the service directory DIR (a reader is on DIR/supervise/ok). Prints nothing. Exit 0 if one is running, 100 if not, 111 if DIR cannot be entered or supervise/ok cannot be opened for another reason. As daemontools 0.76\'s svok.';
+  'Checks whether a supervise is running for the service directory DIR (a reader is on DIR/supervise/ok). Prints nothing. Exit 0 if one is running, 100 if not, 111 if DIR cannot be entered or supervise/ok cannot be opened for another reason. As daemontools 0.76\'s svok; a supervise/ that its supervisor would not own (a link in a directory owned by someone other than root or us, owned by anyone but the directory\'s owner, writable by group or others) is refused with exit 111.';
 
 /** Entry point of `svok`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -25,7 +25,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       e.dieSys(`unable to chdir to ${dir}`, err);
     }
     try {
-      return superviseRunning(dir) ? 0 : 100;
+      return superviseRunning(dir) ? 0 : 100; // through openSupervise (refusal: EUNTRUSTED, exit 111)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 100;
       return e.dieSys(`unable to open ${dir}/supervise/ok`, err);

@@ -11,7 +11,7 @@ import { formatStatusLine } from './svstat-format.js';
 const USAGE = 'svstat [--json] dir ...';
 /** `svstat --help`: this paragraph (man page DESCRIPTION). */
 const ABOUT =
-  'Prints the status of each service directory DIR, one line each, as daemontools 0.76 does: \'DIR: up (pid P) N seconds\' or \'DIR: down N seconds\', with \', normally down\', \', want up\', \', paused\' and svkit\'s readiness and give-up notes; a DIR that cannot be read gets its error on its line. With --json (first argument), one JSON array with the full state of every DIR. Every other argument is a directory, as in 0.76 (only a lone --help prints this text: use ./--help for a directory of that name). Reads the same files as daemontools\' svstat, so either reads either\'s supervise. Always exits 0.';
+  'Prints the status of each service directory DIR, one line each, as daemontools 0.76 does: \'DIR: up (pid P) N seconds\' or \'DIR: down N seconds\', with \', normally down\', \', want up\', \', paused\' and svkit\'s readiness and give-up notes; a DIR that cannot be read gets its error on its line. With --json (first argument), one JSON array with the full state of every DIR. Every other argument is a directory, as in 0.76 (only a lone --help prints this text: use ./--help for a directory of that name). Reads the same files as daemontools\' svstat, so either reads either\'s supervise. A DIR whose supervise/ is not what its supervisor would own (a link in a directory owned by someone other than root or us, owned by anyone but the directory\'s owner, writable by group or others) is not read: its line says why. Always exits 0.';
 
 /** Entry point of `svstat`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {

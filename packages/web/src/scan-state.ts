@@ -3,9 +3,7 @@
  * (re-read at most every `ttlMs`, so 50 clients cost one scan), one service by name, control
  * letters, and waiting for a service to reach a state.
  */
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
-import { STATE_JSON, STATUS } from '@svkit/protocol';
+import { statusChangeKey } from '@svkit/protocol';
 import { listServices, resolveService, type ServiceRef } from './service-names.js';
 import { viewService, type ServiceView } from './service-view.js';
 import { sendLetters } from './service-control.js';
@@ -14,16 +12,6 @@ import { sendLetters } from './service-control.js';
 const WAIT_POLL_MS = 50;
 /** A service whose status files did not change is still re-read this often (supervise gone, `down` added...). */
 const FULL_READ_MS = 10000;
-
-/** Identity of the two files a supervisor rewrites on every change (both are replaced by rename). */
-function changeKey(dir: string): string {
-  let k = '';
-  for (const f of [STATUS, STATE_JSON]) {
-    const st = lstatSync(join(dir, f), { bigint: true, throwIfNoEntry: false });
-    k += st ? `${st.ino}:${st.mtimeNs}:${st.size};` : '-;';
-  }
-  return k;
-}
 
 export class ScanState {
   private cache: { at: number; views: ServiceView[] } | undefined;
@@ -42,7 +30,7 @@ export class ScanState {
       seen.add(ref.name);
       let key: string;
       try {
-        key = changeKey(ref.dir);
+        key = statusChangeKey(ref.dir); // supervise/ reached as every client does (openSupervise)
       } catch {
         key = '?';
       }
