@@ -63,6 +63,12 @@ export interface ServiceSetOptions {
   foreignLog?: (ent: Entry, logFd: number, uid: number) => boolean;
   /** Why root must not use a directory of its own (a directory above it another user can change), see path-trust.ts. */
   refuse?: (fd: number) => string | undefined;
+  /**
+   * Supervise only directories of our own user (a per-owner supervisor): a log/ that root or another
+   * user owns is refused. Its supervise/ would have to be ours inside their directory, which neither
+   * we may make nor root's clients accept.
+   */
+  ownOnly?: boolean;
   /** Passed to every Supervisor (see SupervisorOptions.restartFloorMs). */
   restartFloorMs?: number;
   /** Called when the last supervisor is gone after shutdown(). */
@@ -165,7 +171,9 @@ export class ServiceSet {
         return;
       }
     }
-    const why = trustedOwner(uid) ? this.opts.refuse?.(ent.logFd) : undefined;
+    const euid = process.geteuid!();
+    const why = this.opts.ownOnly && uid !== euid ? `owned by uid ${uid}, not by uid ${euid}, the owner of ${ent.name}`
+      : trustedOwner(uid) ? this.opts.refuse?.(ent.logFd) : undefined;
     if (why) {
       this.warn(`unable to supervise ${ent.name}/${LOG}: ${why}`);
       return;

@@ -30,7 +30,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     process.title = `svscan-owner ${uid}`;
     return new Promise<number>((resolve) => {
       startReaping();
-      const set = new ServiceSet({ io, prog: 'svscan', restartFloorMs: UNTRUSTED_MIN_RESTART_DELAY_MS, onIdle: () => resolve(0) });
+      const set = new ServiceSet({ io, prog: 'svscan', ownOnly: true, restartFloorMs: UNTRUSTED_MIN_RESTART_DELAY_MS, onIdle: () => resolve(0) });
       const receive = (): void => {
         for (;;) {
           let got;

@@ -1,0 +1,246 @@
+/**
+ * Privilege separation (issue 20): a root svscan never works inside a directory another user owns.
+ * Each attack of the issue is run as `nobody`, the owner of SCAN/s, against a root svscan with
+ * root's service SCAN/b beside it; races are looped. Every test here fails on the svscan that
+ * supervised other users' directories in root's own process.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NOBODY, asUser, chownTree, shAs } from '../helpers/as-user.js';
+import { LONG, hostileScan, pidsUnder, procStatusField, stillSupervises, svstatLine, svstatPid } from '../helpers/hostile-scan.js';
+import { sleep, waitFor } from '../helpers/proc.js';
+import { fileLines, makeService } from '../helpers/service-dir.js';
+
+/** The parent pid of `pid` (field 4 of /proc/PID/stat). */
+function ppidOf(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The per-owner supervisors (svscan-owner) that svscan `pid` started: its children running as `uid`. */
+function ownersOf(pid: number, uid = NOBODY): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return ppidOf(p) === pid && statSync(`/proc/${p}`).uid === uid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Processes (pid, fd) that hold `file` open for writing (O_WRONLY or O_RDWR), from /proc/PID/fdinfo. */
+function writersOf(file: string, except: number[]): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || except.includes(Number(p))) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${p}/fd/${fd}`) !== file) continue;
+        const flags = parseInt(/flags:\s*(\d+)/.exec(readFileSync(`/proc/${p}/fdinfo/${fd}`, 'latin1'))![1]!, 8);
+        if ((flags & 3) !== 0) out.push(`pid ${p} fd ${fd} (flags ${flags.toString(8)})`);
+      } catch { /* gone */ }
+    }
+  }
+  return out;
+}
+
+test('O1: nobody\'s services, loggers and their supervisor run as nobody; root\'s b as root; root made nothing in s', async (t) => {
+  const ids = '{ id -u; id -g; } > ids.new && mv ids.new ids';
+  const h = hostileScan(t, `${ids}\nexec sleep 1000`, { 'log/run': `#!/bin/sh\n${ids}\nexec cat > /dev/null\n` });
+  chownTree(h.s, NOBODY);
+  h.svscan();
+  const s = await waitFor(() => svstatPid(h.s), LONG, 's up');
+  await stillSupervises(h.b, 'b beside s');
+  const log = await waitFor(() => svstatPid(join(h.s, 'log')), LONG, 's/log up');
+  await waitFor(() => existsSync(join(h.s, 'ids')) && existsSync(join(h.s, 'log/ids')), LONG, 's and s/log wrote their ids');
+  const sup = ppidOf(s);
+  assert.equal(ppidOf(log), sup, 's and s/log have one supervisor');
+  assert.deepEqual(procStatusField(sup, 'Uid').split(/\s+/), ['65534', '65534', '65534', '65534'], 'the supervisor of s runs as nobody');
+  assert.deepEqual(fileLines(join(h.s, 'ids')), ['65534', '65534']);
+  assert.deepEqual(fileLines(join(h.s, 'log/ids')), ['65534', '65534']);
+  const rootOwned: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.uid !== NOBODY) rootOwned.push(`${p} (uid ${st.uid})`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(h.s);
+  assert.deepEqual(rootOwned, [], 'everything in s is nobody\'s');
+});
+
+test('O2: adoption after kill -9 of svscan: nobody swaps its fd 1 between the log pipe and a root file; no svkit process ever holds that file writable (30 restarts)', async (t) => {
+  const h = hostileScan(t, '', { 'log/run': '#!/bin/sh\nexec cat > /dev/null\n' });
+  const victim = join(h.root, 'victim');
+  writeFileSync(victim, 'root:x:0:0:root:/root:/bin/sh\n');
+  chmodSync(victim, 0o644);
+  // s swaps its stdout between the pipe to its logger (kept as fd 3) and a read-only descriptor of victim
+  writeFileSync(join(h.s, 'run'), `#!/bin/sh\nexec 3>&1 4<${victim}\nwhile :; do exec 1<&4; exec 1>&3; done\n`);
+  chownTree(h.s, NOBODY);
+  let sv = h.svscan();
+  const pid = await waitFor(() => svstatPid(h.s), LONG, 's up');
+  await waitFor(() => svstatPid(join(h.s, 'log')), LONG, 's/log up');
+  const found: string[] = [];
+  for (let round = 0; round < 30 && found.length === 0; round++) {
+    await sv.stop('SIGKILL');
+    sv = h.svscan();
+    await waitFor(async () => (await svstatLine(h.s)).includes(`up (pid ${pid})`), LONG, `round ${round}: s adopted`);
+    await waitFor(() => svstatPid(join(h.s, 'log')), LONG, `round ${round}: s/log supervised`);
+    // the attacker's own process holds what it likes; no supervisor (root's or nobody's) may hold it writable
+    found.push(...writersOf(victim, [pid]).map((w) => `round ${round}: ${w}`));
+  }
+  await stillSupervises(h.b, 'after the rounds');
+  process.kill(pid, 'SIGKILL'); // its next start gets the pipe the supervisor holds
+  await waitFor(async () => { const p = await svstatPid(h.s); return p !== pid && p; }, LONG, 's restarted');
+  assert.deepEqual(found, [], 'nothing holds the root file writable');
+  assert.equal(readFileSync(victim, 'latin1'), 'root:x:0:0:root:/root:/bin/sh\n');
+});
+
+test('O3: nobody renames its log/ away and plants another: the restarted logger is the held one, as nobody; a root-owned log/ in nobody\'s s is never run (by root or as root)', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  const record = join(h.root, 'log-runs');
+  writeFileSync(record, '');
+  chmodSync(record, 0o666);
+  makeService(h.s, 'log', `echo "held $(id -u)" >> ${record}\nexec cat > /dev/null`);
+  chownTree(h.s, NOBODY);
+  const sv = h.svscan();
+  await stillSupervises(h.b, 'b beside s');
+  let pid = await waitFor(() => svstatPid(join(h.s, 'log')), LONG, 's/log up');
+  const plant = (dir: string) => `mkdir ${dir} && printf '#!/bin/sh\\necho "planted $(id -u)" >> ${record}\\nexec cat > /dev/null\\n' > ${dir}/run && chmod +x ${dir}/run`;
+  for (let round = 0; round < 3; round++) {
+    await shAs(NOBODY, `mv log log.${round} && ${plant('log')}`, h.s);
+    const before = fileLines(record).length;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => fileLines(record).length > before, LONG, `round ${round}: the logger restarted`);
+    pid = await waitFor(() => svstatPid(join(h.s, `log.${round}`)), LONG, `round ${round}: the held logger up`);
+    await shAs(NOBODY, `rm -rf log && mv log.${round} log`, h.s);
+  }
+  const lines = fileLines(record);
+  assert.ok(lines.length >= 4 && lines.every((l) => l === 'held 65534'), `every logger start is the held log/run, as nobody: ${JSON.stringify(lines)}`);
+  // a log/ of root's inside nobody's directory: nobody's supervisor refuses it, root never enters it
+  const s2 = makeService(h.scan, 's2', 'exec sleep 1000');
+  makeService(s2, 'log', `echo "root-log $(id -u)" >> ${record}\nexec cat > /dev/null`);
+  chownSync(s2, NOBODY, NOBODY);
+  chownSync(join(s2, 'run'), NOBODY, NOBODY);
+  await waitFor(() => /unable to supervise s2\/log: owned by uid 0, not by uid 65534, the owner of s2/.test(sv.stderr()), LONG, 'the warning about s2/log');
+  await waitFor(() => svstatPid(s2), LONG, 's2 up');
+  assert.ok(!fileLines(record).some((l) => l.startsWith('root-log')), 's2/log never ran');
+});
+
+test('O4: nobody\'s log -> ../b/log: across svscan restarts s never writes into, or reads from, root\'s b/log pipe', async (t) => {
+  const h = hostileScan(t, 'while :; do echo FROM-S; sleep 0.05; done', {}, 'i=0; while :; do i=$((i+1)); echo "b $i"; sleep 0.05; done');
+  makeService(h.b, 'log', 'exec cat >> out');
+  await shAs(NOBODY, 'ln -s ../b/log log', h.s);
+  let sv = h.svscan();
+  await waitFor(() => fileLines(join(h.b, 'log/out')).length > 3, LONG, 'b\'s lines in b/log/out');
+  for (let round = 0; round < 5; round++) {
+    await sv.stop('SIGKILL');
+    sv = h.svscan();
+    await stillSupervises(h.b, `round ${round}`);
+    const n = fileLines(join(h.b, 'log/out')).length;
+    await waitFor(() => fileLines(join(h.b, 'log/out')).length > n + 3, LONG, `round ${round}: b's lines go on`);
+  }
+  const out = fileLines(join(h.b, 'log/out'));
+  assert.ok(!out.some((l) => l.includes('FROM-S')), 's never wrote into b\'s log');
+  assert.ok(out.every((l) => /^b \d+$/.test(l)), 'only b\'s lines');
+});
+
+test('O5: quick-death 0 and restart-delay 0 in nobody\'s s: starts stay at least a second apart (the floor of another user\'s services)', async (t) => {
+  const h = hostileScan(t, 'date +%s%N >> starts\nexit 1', { 'quick-death': '0\n', 'restart-delay': '0\n', 'max-quick-deaths': '0\n' });
+  chownTree(h.s, NOBODY);
+  h.svscan();
+  const starts = await waitFor(() => fileLines(join(h.s, 'starts')).length >= 6 && fileLines(join(h.s, 'starts')), LONG, 'six starts of s');
+  const ns = starts.map((l) => BigInt(l));
+  const gaps = ns.slice(1).map((v, i) => Number((v - ns[i]!) / 1000000n));
+  // the floor is 1000 ms between starts (each start records itself a moment after it began): 500 leaves room
+  assert.ok(gaps.every((g) => g >= 500), `gaps between starts (ms): ${gaps.join(' ')}`);
+  await stillSupervises(h.b, 'beside the crash loop');
+});
+
+test('O6: a renamed service directory keeps working: its next start runs from the directory held open', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  const a = makeService(h.scan, 'a', 'exec sleep 1000');
+  const sv = h.svscan();
+  const first = await waitFor(() => svstatPid(a), LONG, 'a up');
+  await stillSupervises(h.b, 'b');
+  renameSync(a, join(h.scan, 'a2'));
+  mkdirSync(a); // a planted directory at the old path: never entered
+  writeFileSync(join(a, 'run'), '#!/bin/sh\ntouch planted-ran\nexec sleep 1000\n');
+  chmodSync(join(a, 'run'), 0o755);
+  process.kill(first, 'SIGKILL');
+  const second = await waitFor(async () => {
+    const p = await svstatPid(join(h.scan, 'a2'));
+    return p !== first && p;
+  }, LONG, 'a2 restarted with a new pid');
+  assert.equal(readlinkSync(`/proc/${second}/cwd`), join(h.scan, 'a2'));
+  assert.ok(!/unable to start a\/run/.test(sv.stderr()), sv.stderr());
+});
+
+test('O7: a root-owned service directory below a directory nobody owns is not run by root', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  const home = join(h.root, 'home');
+  mkdirSync(home, { mode: 0o755 });
+  const rs = makeService(home, 'rs', 'id -u > ran\nexec sleep 1000');
+  chownSync(home, NOBODY, NOBODY); // nobody may rename rs away and put theirs in its place
+  symlinkSync(rs, join(h.scan, 'rs'));
+  const sv = h.svscan();
+  await stillSupervises(h.b, 'b');
+  await waitFor(() => /unable to supervise rs: .*home is owned by uid 65534/.test(sv.stderr()), LONG, 'the warning about rs');
+  assert.ok(!existsSync(join(rs, 'ran')), 'rs/run never ran');
+  assert.deepEqual(pidsUnder(rs), []);
+});
+
+test('O8: nobody kills or stops its own supervisor: root\'s svscan goes on, starts it again, and nobody\'s service is adopted, not restarted', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  const sv = h.svscan();
+  const svscan = sv.child.pid!;
+  const s = await waitFor(() => svstatPid(h.s), LONG, 's up');
+  for (let round = 0; round < 3; round++) {
+    const [sup] = await waitFor(() => ownersOf(svscan).length === 1 && ownersOf(svscan), LONG, `round ${round}: one supervisor of nobody`);
+    await asUser(NOBODY, 'kill', ['-KILL', String(sup)]);
+    await waitFor(() => { const o = ownersOf(svscan); return o.length === 1 && o[0] !== sup; }, LONG, `round ${round}: a new supervisor of nobody`);
+    await waitFor(async () => (await svstatLine(h.s)).includes(`up (pid ${s})`), LONG, `round ${round}: s adopted`);
+    await stillSupervises(h.b, `round ${round}`);
+  }
+  assert.match(sv.stderr(), /the supervisor of uid 65534 \(pid \d+\) ended \(SIGKILL\): its services go on/);
+  // stopped: root does not wait for it
+  const [sup] = await waitFor(() => ownersOf(svscan).length === 1 && ownersOf(svscan), LONG, 'the supervisor of nobody');
+  await asUser(NOBODY, 'kill', ['-STOP', String(sup)]);
+  const s2 = makeService(h.scan, 's2', 'exec sleep 1000');
+  chownTree(s2, NOBODY);
+  await stillSupervises(h.b, 'with nobody\'s supervisor stopped');
+  await asUser(NOBODY, 'kill', ['-CONT', String(sup)]);
+  await waitFor(() => svstatPid(s2), LONG, 's2 up once its supervisor goes on');
+});
+
+test('O9: root\'s b with a log/ that nobody owns: the logger runs as nobody in nobody\'s supervisor, fed from root\'s pipe; no line lost across kill -9 of svscan', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000', {}, 'i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.02; done');
+  makeService(h.b, 'log', 'id -u > uid\nexec cat >> out');
+  chownTree(join(h.b, 'log'), NOBODY);
+  let sv = h.svscan();
+  const out = join(h.b, 'log/out');
+  await waitFor(() => fileLines(out).length > 5, LONG, 'b\'s lines in b/log/out');
+  assert.deepEqual(fileLines(join(h.b, 'log/uid')), ['65534']);
+  for (let round = 0; round < 3; round++) {
+    await sv.stop('SIGKILL');
+    await sleep(100); // lines written while no svscan runs
+    sv = h.svscan();
+    const n = fileLines(out).length;
+    await waitFor(() => fileLines(out).length > n + 10, LONG, `round ${round}: lines go on`);
+  }
+  await sv.stop('SIGTERM'); // shutdown: b down, then its logger reads to the end and leaves
+  const nums = fileLines(out).map(Number);
+  const missing = nums.slice(1).filter((v, i) => v !== nums[i]! + 1);
+  assert.deepEqual(missing, [], `lines out of sequence: ${missing.slice(0, 5).join(' ')}`);
+});
