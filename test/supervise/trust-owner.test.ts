@@ -30,6 +30,18 @@ function ownersOf(pid: number, uid = NOBODY): number[] {
   });
 }
 
+/** The pids that hold a descriptor of `target` (a path, or `pipe:[INODE]`). */
+function holdersOf(target: string): number[] {
+  const out = new Set<number>();
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      for (const fd of readdirSync(`/proc/${p}/fd`)) if (readlinkSync(`/proc/${p}/fd/${fd}`) === target) out.add(Number(p));
+    } catch { /* gone */ }
+  }
+  return [...out];
+}
+
 /** Processes (pid, fd) that hold `file` open for writing (O_WRONLY or O_RDWR), from /proc/PID/fdinfo. */
 function writersOf(file: string, except: number[]): string[] {
   const out: string[] = [];
@@ -91,6 +103,7 @@ test('O2: adoption after kill -9 of svscan: nobody swaps its fd 1 between the lo
   let sv = h.svscan();
   const pid = await waitFor(() => svstatPid(h.s), LONG, 's up');
   await waitFor(() => svstatPid(join(h.s, 'log')), LONG, 's/log up');
+  const pipe = readlinkSync(`/proc/${pid}/fd/3`); // pipe:[N], kept by s as fd 3
   const found: string[] = [];
   for (let round = 0; round < 30 && found.length === 0; round++) {
     await sv.stop('SIGKILL');
@@ -99,6 +112,9 @@ test('O2: adoption after kill -9 of svscan: nobody swaps its fd 1 between the lo
     await waitFor(() => svstatPid(join(h.s, 'log')), LONG, `round ${round}: s/log supervised`);
     // the attacker's own process holds what it likes; no supervisor (root's or nobody's) may hold it writable
     found.push(...writersOf(victim, [pid]).map((w) => `round ${round}: ${w}`));
+    // and the pipe was reopened by nobody's supervisor: no root process holds nobody's log pipe
+    const rootHolders = holdersOf(pipe).filter((p) => statSync(`/proc/${p}`).uid !== NOBODY);
+    if (rootHolders.length) found.push(`round ${round}: root processes ${rootHolders.join(' ')} hold s's log pipe`);
   }
   await stillSupervises(h.b, 'after the rounds');
   process.kill(pid, 'SIGKILL'); // its next start gets the pipe the supervisor holds
@@ -232,6 +248,9 @@ test('O9: root\'s b with a log/ that nobody owns: the logger runs as nobody in n
   const out = join(h.b, 'log/out');
   await waitFor(() => fileLines(out).length > 5, LONG, 'b\'s lines in b/log/out');
   assert.deepEqual(fileLines(join(h.b, 'log/uid')), ['65534']);
+  const logger = await waitFor(() => svstatPid(join(h.b, 'log')), LONG, 'b/log supervised');
+  assert.equal(statSync(`/proc/${ppidOf(logger)}`).uid, NOBODY, 'the supervisor of b/log runs as nobody');
+  assert.equal(statSync(join(h.b, 'log/supervise')).uid, NOBODY, 'root made nothing in nobody\'s b/log');
   for (let round = 0; round < 3; round++) {
     await sv.stop('SIGKILL');
     await sleep(100); // lines written while no svscan runs

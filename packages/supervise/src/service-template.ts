@@ -10,6 +10,7 @@ import { writeControl } from '@svkit/protocol/control-write';
 import { DirHandle } from '@svkit/protocol/dir-handle';
 import { LOG, SUPERVISE_DIR } from '@svkit/protocol/layout';
 import { superviseRunning } from '@svkit/protocol/ok-probe';
+import { EUNTRUSTED } from '@svkit/protocol/supervise-access';
 import { readBounded } from '@svkit/protocol/safe-read';
 
 /** Largest template file copied. */
@@ -104,8 +105,14 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** True when a supervisor runs for `dir`; a supervise/ its supervisor would not own is not ignored (EUNTRUSTED thrown). */
 const running = (dir: string): boolean => {
-  try { return superviseRunning(dir); } catch { return false; }
+  try {
+    return superviseRunning(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === EUNTRUSTED) throw e;
+    return false;
+  }
 };
 
 /** Waits until a supervisor runs for `dir` (and for its log/, if any). */

@@ -14,7 +14,7 @@ import { execAs, ownerCredentials } from './run-as.js';
 const USAGE = 'supervise dir';
 /** `supervise --help`: this paragraph (man page DESCRIPTION). */
 const ABOUT =
-  'Runs DIR/run and keeps it running: restarts it when it exits (with a backoff for crash loops), runs DIR/finish after it, starts it down when DIR/down exists, and obeys the letters svc writes to DIR/supervise/control. Writes DIR/supervise/status in daemontools 0.76\'s format (read by svstat, ours or daemontools\') and svkit\'s DIR/supervise/state.json. Adopts a service left running by an earlier supervise instead of starting it twice. SIGTERM ends supervise only (exit 143), not the service. Exit 0 after svc -x once the service is down, 111 when DIR cannot be set up (e.g. another supervise holds its lock), 100 on a usage error.';
+  'Runs DIR/run and keeps it running: restarts it when it exits (with a backoff for crash loops), runs DIR/finish after it, starts it down when DIR/down exists, and obeys the letters svc writes to DIR/supervise/control. Writes DIR/supervise/status in daemontools 0.76\'s format (read by svstat, ours or daemontools\') and svkit\'s DIR/supervise/state.json. Adopts a service left running by an earlier supervise instead of starting it twice. As root, for a DIR that another user owns, supervise first becomes that user (uid, the account\'s gid and groups, through setpriv). SIGTERM ends supervise only (exit 143), not the service. Exit 0 after svc -x once the service is down, 111 when DIR cannot be set up (e.g. another supervise holds its lock), 100 on a usage error.';
 
 /** Entry point of `supervise`. */
 export function main(argv: string[], io: Io = processIo): Promise<number> {
