@@ -357,3 +357,45 @@ test('a client that does not read: monitor updates are coalesced, its requests a
   assert.ok(most <= maxQueue, `${most} bytes queued`);
   assert.equal(server.quota.queued, 0);
 });
+
+test('idle timeout: a circuit silent both ways is closed; one whose client sends ECHO (as libca does) stays', async (t) => {
+  const { server } = await serve(t, new AccessPolicy(), 4 << 20, { idleMs: 3000 });
+  const silent = new Raw(server.port);
+  const alive = new Raw(server.port);
+  t.after(() => {
+    silent.close();
+    alive.close();
+  });
+  await silent.open('T:num');
+  await alive.open('T:num');
+  const echo = setInterval(() => alive.send(encode(CMD.ECHO, 0, 0, 0, 0)), 300);
+  t.after(() => clearInterval(echo));
+  await waitFor(() => silent.closed, 30000, 'silent circuit closed');
+  assert.equal(alive.closed, false);
+  assert.equal(server.circuitCount, 1);
+});
+
+test('channels and monitors past the per-circuit caps: CREATE_CH_FAIL and an ECA_ALLOCMEM error', async (t) => {
+  const { server } = await serve(t, new AccessPolicy(), 4 << 20, { maxChannels: 3, maxSubs: 2 });
+  const c = new Raw(server.port);
+  t.after(() => c.close());
+  const sid = await c.open('T:num', 1);
+  await c.open('T:num', 2);
+  await c.open('T:ctl', 3);
+  c.send(encode(CMD.CREATE_CHAN, 0, 0, 4, 13, Buffer.from('T:num\0')));
+  assert.equal((await c.next(CMD.CREATE_CH_FAIL)).p1, 4);
+  for (const id of [1, 2, 3]) c.send(encode(CMD.EVENT_ADD, 5, 1, sid, id, Buffer.alloc(16, 0).fill(1, 13, 14)));
+  const err = await c.next(CMD.ERROR);
+  assert.deepEqual([err.p1, err.p2, err.payload.readUInt16BE(0), err.payload.readUInt32BE(12)], [1, ECA.ALLOCMEM, CMD.EVENT_ADD, 3]);
+  // the same id again replaces its monitor; a cancelled one makes room; a cleared channel too
+  c.send(encode(CMD.EVENT_ADD, 5, 1, sid, 2, Buffer.alloc(16, 0).fill(1, 13, 14)), encode(CMD.EVENT_CANCEL, 5, 1, sid, 1), encode(CMD.EVENT_ADD, 5, 1, sid, 4, Buffer.alloc(16, 0).fill(1, 13, 14)));
+  await waitFor(() => c.got.filter((m) => m.cmd === CMD.EVENT_ADD && m.p2 === 4).length === 1, 10000, 'monitor 4');
+  assert.equal(c.got.filter((m) => m.cmd === CMD.ERROR).length, 1);
+  c.send(encode(CMD.CLEAR_CHANNEL, 0, 0, sid, 1), encode(CMD.CREATE_CHAN, 0, 0, 5, 13, Buffer.from('T:num\0')));
+  await waitFor(() => c.got.some((m) => m.cmd === CMD.CREATE_CHAN && m.p1 === 5), 10000, 'channel 5 after a clear');
+  assert.equal(server.quota.count('channels'), 3);
+  assert.equal(server.quota.count('subs'), 0);
+  c.close();
+  await waitFor(() => server.circuitCount === 0, 10000, 'closed');
+  assert.deepEqual([server.quota.count('channels'), server.quota.count('subs'), server.quota.count('circuits')], [0, 0, 0]);
+});
