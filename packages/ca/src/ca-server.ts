@@ -4,7 +4,7 @@
  * Admission: at most maxCircuits circuits, maxCircuitsPerAddr from one address; when full, the
  * oldest circuit without channels (or silent both ways for evictIdleMs) is closed for the
  * newcomer, so silent connections cannot lock real clients out. A sweep applies the circuits'
- * timeouts each second. UDP searches are rate-limited and their replies in flight bounded.
+ * timeouts each second. UDP name lookups are rate-limited and replies in flight bounded.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -77,7 +77,7 @@ export class CaServer {
     l.maxCircuitsPerAddr = Math.min(l.maxCircuitsPerAddr, l.maxCircuits);
     this.limits = l;
     this.quota = new Quota(l);
-    this.udpTokens = l.udpPerSecond;
+    this.udpTokens = l.searchesPerSecond;
   }
 
   /** Passes a warning on, at most WARN_BURST per minute; the rest are counted and reported once. */
@@ -220,24 +220,28 @@ export class CaServer {
     }
   }
 
-  /** Takes one datagram's worth from the UDP budget (udpPerSecond, refilled continuously). */
-  private udpBudget(): boolean {
+  /** Refills the search budget (searchesPerSecond, continuously) and tells how many names may be looked up now. */
+  private udpBudget(): number {
     const now = Date.now();
-    const rate = this.limits.udpPerSecond;
+    const rate = this.limits.searchesPerSecond;
     this.udpTokens = Math.min(rate, this.udpTokens + ((now - this.udpRefilled) * rate) / 1000);
     this.udpRefilled = now;
-    if (this.udpTokens < 1) return false;
-    this.udpTokens--;
-    return true;
+    return Math.floor(this.udpTokens);
   }
 
   private search(sock: dgram.Socket, m: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.ignore.has(rinfo.address) || !this.udpBudget()) return;
+    if (this.ignore.has(rinfo.address)) return;
+    const budget = this.udpBudget();
+    if (budget < 1) return;
     let replies: Buffer[];
+    const seen = { searches: 0 };
     try {
-      replies = answerSearch(m, (name) => this.registry.get(name) !== undefined, this.port, this.limits.searchesPerDatagram);
+      replies = answerSearch(m, (name) => this.registry.get(name) !== undefined, this.port, Math.min(budget, this.limits.searchesPerDatagram), seen);
     } catch {
       return;
+    } finally {
+      // an empty or malformed datagram costs one
+      this.udpTokens -= Math.max(1, seen.searches);
     }
     for (const r of replies) {
       if (this.udpInFlight >= this.limits.udpInFlight) return;

@@ -38,8 +38,8 @@ export interface Limits {
   stallMs: number;
   /** When a connection limit is reached, circuits silent both ways this long may be closed for a newcomer, ms. */
   evictIdleMs: number;
-  /** UDP datagrams handled per second, all clients together (the rest are dropped unread). */
-  udpPerSecond: number;
+  /** Names looked up for UDP searches per second, all clients together (datagrams past it are dropped unread). */
+  searchesPerSecond: number;
   /** SEARCH messages answered per datagram. */
   searchesPerDatagram: number;
   /** UDP replies waiting to be sent, past which further replies are dropped. */
@@ -67,10 +67,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxPayload: 16 * 1024,
   // 4 MiB per client; monitor updates are coalesced past 1 MiB, so only requests fill it
   maxQueue: 4 * 1024 * 1024,
-  // all clients together: 32 MiB queued before every circuit pauses early, 64 MiB before the
-  // longest queues are dropped (a reading client has almost nothing queued)
-  totalQueueSoft: 32 * 1024 * 1024,
-  totalQueueHard: 64 * 1024 * 1024,
+  // all clients together: 16 MiB queued before every circuit pauses early, 32 MiB before the
+  // longest queues are dropped (a client that reads has almost nothing queued: the kernel's
+  // socket buffer takes what it has not read yet)
+  totalQueueSoft: 16 * 1024 * 1024,
+  totalQueueHard: 32 * 1024 * 1024,
   queueFloor: 16 * 1024,
   // libca sends VERSION, CLIENT_NAME, HOST_NAME and CREATE_CHAN in its first write
   handshakeMs: 10_000,
@@ -81,8 +82,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   stallMs: 60_000,
   // two echo periods of libca at its default EPICS_CA_CONN_TMO
   evictIdleMs: 60_000,
-  // libca sends at most a few hundred search datagrams a second; this leaves CPU for TCP in a flood
-  udpPerSecond: 5_000,
+  // a client connecting to every PV of 1000 services searches 9001 names at once (then retries
+  // with backoff); a flood costs svca at most this many lookups a second and leaves CPU for TCP
+  searchesPerSecond: 20_000,
   // a 1472-byte datagram holds at most 61 searches
   searchesPerDatagram: 128,
   udpInFlight: 256,

@@ -10,7 +10,7 @@ import { CMD, DO_REPLY, MAX_NAME, MINOR_VERSION, cString, encode, nextMessage } 
 const MAX_DATAGRAM = 1400;
 
 /** The reply datagrams for `dgram`; `serves(name)` tells whether a name is ours, `tcpPort` is where to connect. */
-export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, tcpPort: number, maxSearches = Infinity): Buffer[] {
+export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, tcpPort: number, maxSearches = Infinity, seen?: { searches: number }): Buffer[] {
   let seq = 0;
   let searches = 0;
   let flags = 0;
@@ -30,7 +30,9 @@ export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, t
       seq = m.p1;
       flags = m.dataType & 1;
     } else if (m.cmd === CMD.SEARCH) {
-      if (++searches > maxSearches) break;
+      if (searches >= maxSearches) break;
+      searches++;
+      if (seen) seen.searches = searches;
       const name = cString(m.payload);
       if (name.length > 0 && name.length <= MAX_NAME && serves(name)) {
         const minor = Buffer.alloc(8);
