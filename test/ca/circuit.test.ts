@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { AccessPolicy, CaServer, CMD, DBF, ECA, PvRegistry, Pv, encode, nextMessage, type Message } from '@svkit/ca';
+import { AccessPolicy, CaServer, CMD, DBF, ECA, PvRegistry, Pv, encode, nextMessage, type Limits, type Message } from '@svkit/ca';
 import { waitFor } from '../helpers/proc.js';
 
 /** A raw CA client: collects the messages it receives. */
@@ -56,7 +56,7 @@ class Raw {
   }
 }
 
-async function serve(t: { after(fn: () => void): void }, access = new AccessPolicy(), maxQueue = 4 << 20): Promise<{ server: CaServer; reg: PvRegistry; pvs: Record<string, Pv>; writes: (number | string)[] }> {
+async function serve(t: { after(fn: () => void): void }, access = new AccessPolicy(), maxQueue = 4 << 20, limits: Partial<Limits> = {}): Promise<{ server: CaServer; reg: PvRegistry; pvs: Record<string, Pv>; writes: (number | string)[] }> {
   const reg = new PvRegistry();
   const writes: (number | string)[] = [];
   const pvs = {
@@ -66,7 +66,7 @@ async function serve(t: { after(fn: () => void): void }, access = new AccessPoli
     ro: new Pv('T:ro', { type: DBF.DOUBLE, value: 1.5, precision: 2 }),
   };
   for (const p of Object.values(pvs)) reg.add(p);
-  const server = new CaServer(reg, { port: 0, addrs: ['127.0.0.1'], beacons: [], beaconPeriodMs: 15000, access, maxQueue, maxCircuits: 100 });
+  const server = new CaServer(reg, { port: 0, addrs: ['127.0.0.1'], beacons: [], beaconPeriodMs: 15000, access, maxQueue, maxCircuits: 100, limits });
   await server.start();
   t.after(() => server.close());
   return { server, reg, pvs, writes };
@@ -326,9 +326,9 @@ test('messages split anywhere and an extended header are parsed', async (t) => {
   assert.equal(r.payload.readInt32BE(0), 99);
 });
 
-test('a client that does not read: monitor updates are coalesced, its queue stays bounded, then it is closed', async (t) => {
+test('a client that does not read: monitor updates are coalesced, its requests are not read, then it is closed', async (t) => {
   const maxQueue = 256 * 1024;
-  const { server, pvs } = await serve(t, new AccessPolicy(), maxQueue);
+  const { server, pvs } = await serve(t, new AccessPolicy(), maxQueue, { stallMs: 2000 });
   const c = new Raw(server.port);
   t.after(() => c.close());
   const sid = await c.open('T:num');
@@ -344,10 +344,58 @@ test('a client that does not read: monitor updates are coalesced, its queue stay
   const updates = c.got.filter((m) => m.cmd === CMD.EVENT_ADD).length;
   assert.ok(updates < 100000, `${updates} updates for 200000 changes`);
   c.sock.pause();
-  // many requests it must answer: past maxQueue the circuit is dropped
+  // many requests it must answer: they stay unread (backpressure) while its queue is full, and
+  // once nothing has gone out for stallMs the circuit is dropped
   const reads: Buffer[] = [];
   for (let i = 0; i < 200000; i++) reads.push(encode(CMD.READ_NOTIFY, 34, 1, sid, i));
   c.sock.write(Buffer.concat(reads));
-  await waitFor(() => server.circuitCount === 0, 20000, 'slow circuit closed');
-  assert.ok(process.memoryUsage().rss < 1024 * 1024 * 1024);
+  let most = 0;
+  await waitFor(() => {
+    most = Math.max(most, server.quota.queued);
+    return server.circuitCount === 0;
+  }, 30000, 'stuck circuit closed');
+  assert.ok(most <= maxQueue, `${most} bytes queued`);
+  assert.equal(server.quota.queued, 0);
+});
+
+test('idle timeout: a circuit silent both ways is closed; one whose client sends ECHO (as libca does) stays', async (t) => {
+  const { server } = await serve(t, new AccessPolicy(), 4 << 20, { idleMs: 3000 });
+  const silent = new Raw(server.port);
+  const alive = new Raw(server.port);
+  t.after(() => {
+    silent.close();
+    alive.close();
+  });
+  await silent.open('T:num');
+  await alive.open('T:num');
+  const echo = setInterval(() => alive.send(encode(CMD.ECHO, 0, 0, 0, 0)), 300);
+  t.after(() => clearInterval(echo));
+  await waitFor(() => silent.closed, 30000, 'silent circuit closed');
+  assert.equal(alive.closed, false);
+  assert.equal(server.circuitCount, 1);
+});
+
+test('channels and monitors past the per-circuit caps: CREATE_CH_FAIL and an ECA_ALLOCMEM error', async (t) => {
+  const { server } = await serve(t, new AccessPolicy(), 4 << 20, { maxChannels: 3, maxSubs: 2 });
+  const c = new Raw(server.port);
+  t.after(() => c.close());
+  const sid = await c.open('T:num', 1);
+  await c.open('T:num', 2);
+  await c.open('T:ctl', 3);
+  c.send(encode(CMD.CREATE_CHAN, 0, 0, 4, 13, Buffer.from('T:num\0')));
+  assert.equal((await c.next(CMD.CREATE_CH_FAIL)).p1, 4);
+  for (const id of [1, 2, 3]) c.send(encode(CMD.EVENT_ADD, 5, 1, sid, id, Buffer.alloc(16, 0).fill(1, 13, 14)));
+  const err = await c.next(CMD.ERROR);
+  assert.deepEqual([err.p1, err.p2, err.payload.readUInt16BE(0), err.payload.readUInt32BE(12)], [1, ECA.ALLOCMEM, CMD.EVENT_ADD, 3]);
+  // the same id again replaces its monitor; a cancelled one makes room; a cleared channel too
+  c.send(encode(CMD.EVENT_ADD, 5, 1, sid, 2, Buffer.alloc(16, 0).fill(1, 13, 14)), encode(CMD.EVENT_CANCEL, 5, 1, sid, 1), encode(CMD.EVENT_ADD, 5, 1, sid, 4, Buffer.alloc(16, 0).fill(1, 13, 14)));
+  await waitFor(() => c.got.filter((m) => m.cmd === CMD.EVENT_ADD && m.p2 === 4).length === 1, 10000, 'monitor 4');
+  assert.equal(c.got.filter((m) => m.cmd === CMD.ERROR).length, 1);
+  c.send(encode(CMD.CLEAR_CHANNEL, 0, 0, sid, 1), encode(CMD.CREATE_CHAN, 0, 0, 5, 13, Buffer.from('T:num\0')));
+  await waitFor(() => c.got.some((m) => m.cmd === CMD.CREATE_CHAN && m.p1 === 5), 10000, 'channel 5 after a clear');
+  assert.equal(server.quota.count('channels'), 3);
+  assert.equal(server.quota.count('subs'), 0);
+  c.close();
+  await waitFor(() => server.circuitCount === 0, 10000, 'closed');
+  assert.deepEqual([server.quota.count('channels'), server.quota.count('subs'), server.quota.count('circuits')], [0, 0, 0]);
 });

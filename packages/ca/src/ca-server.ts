@@ -1,6 +1,10 @@
 /**
  * The Channel Access server: for each interface address, a UDP socket answering name searches
  * and a TCP listener for virtual circuits, all on one port; beacons; and the PV registry.
+ * Admission: at most maxCircuits circuits, maxCircuitsPerAddr from one address; when full, the
+ * oldest circuit without channels (or silent both ways for evictIdleMs) is closed for the
+ * newcomer, so silent connections cannot lock real clients out. A sweep applies the circuits'
+ * timeouts each second. UDP name lookups are rate-limited and replies in flight bounded.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -8,6 +12,8 @@ import { AccessPolicy } from './access.js';
 import { Beacons, type Endpoint } from './beacon.js';
 import { Circuit } from './circuit.js';
 import { answerSearch } from './name-search.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { Quota } from './quota.js';
 import type { PvRegistry } from './pv-registry.js';
 
 /** How the server listens. */
@@ -25,6 +31,8 @@ export interface ServerOptions {
   maxQueue: number;
   /** Most circuits at once. */
   maxCircuits: number;
+  /** Other limits (defaults: DEFAULT_LIMITS; maxQueue and maxCircuits above win). */
+  limits?: Partial<Limits>;
   /** Client addresses whose searches and connections are ignored (EPICS_CAS_IGNORE_ADDR_LIST). */
   ignore?: string[];
   /** Told about circuits that close with an error (at most WARN_BURST in a row, then a count each minute). */
@@ -35,11 +43,11 @@ export interface ServerOptions {
 const WARN_BURST = 20;
 const WARN_WINDOW_MS = 60_000;
 
-/** Defaults for the limits. */
-export const DEFAULT_MAX_QUEUE = 4 * 1024 * 1024;
-export const DEFAULT_MAX_CIRCUITS = 1024;
-const MAX_PAYLOAD = 64 * 1024;
-const MAX_CHANNELS = 100_000;
+/** Defaults of the limits svca has options for. */
+export const DEFAULT_MAX_QUEUE = DEFAULT_LIMITS.maxQueue;
+export const DEFAULT_MAX_CIRCUITS = DEFAULT_LIMITS.maxCircuits;
+/** How often the circuits' timeouts are checked, ms. */
+const SWEEP_MS = 1000;
 
 /** A running server; `start` binds, `close` ends every circuit. */
 export class CaServer {
@@ -52,10 +60,24 @@ export class CaServer {
   private warnWindow = 0;
   private warnCount = 0;
   private warnDropped = 0;
+  private sweepTimer?: NodeJS.Timeout;
+  private shedding = false;
+  private udpTokens: number;
+  private udpRefilled = Date.now();
+  private udpInFlight = 0;
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** What all clients hold, per address and in total. */
+  readonly quota: Quota;
   port = 0;
 
   constructor(private readonly registry: PvRegistry, private readonly o: ServerOptions) {
     this.ignore = new Set(o.ignore ?? []);
+    const l: Limits = { ...DEFAULT_LIMITS, ...o.limits, maxQueue: o.maxQueue, maxCircuits: o.maxCircuits };
+    l.maxCircuitsPerAddr = Math.min(l.maxCircuitsPerAddr, l.maxCircuits);
+    this.limits = l;
+    this.quota = new Quota(l);
+    this.udpTokens = l.searchesPerSecond;
   }
 
   /** Passes a warning on, at most WARN_BURST per minute; the rest are counted and reported once. */
@@ -107,6 +129,8 @@ export class CaServer {
     }
     try { for (const s of this.udp) s.setBroadcast(true); } catch { /* only needed for broadcast beacons */ }
     for (const b of this.beacons) b.start();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
     this.unlisten = this.registry.onRemove((pv) => {
       for (const c of this.circuits) c.pvRemoved(pv);
     });
@@ -118,44 +142,122 @@ export class CaServer {
   }
 
   private accept(s: net.Socket): void {
-    if (this.ignore.has(peer(s.remoteAddress))) {
+    const ip = peer(s.remoteAddress);
+    if (this.ignore.has(ip)) {
       s.destroy();
       return;
     }
-    if (this.circuits.size >= this.o.maxCircuits) {
-      this.warn(`refused a client from ${s.remoteAddress}: ${this.o.maxCircuits} circuits already`);
+    if (!this.makeRoom(ip)) {
+      this.warn(`refused a client from ${ip}: ${this.quota.over('circuits', ip) === 'address'
+        ? `${this.limits.maxCircuitsPerAddr} circuits from that address` : `${this.limits.maxCircuits} circuits`} already, all busy`);
       s.destroy();
       return;
     }
+    this.quota.take('circuits', ip);
     const c = new Circuit(s, {
       registry: this.registry,
       access: this.o.access,
-      maxQueue: this.o.maxQueue,
-      maxPayload: MAX_PAYLOAD,
-      maxChannels: MAX_CHANNELS,
+      limits: this.limits,
+      quota: this.quota,
       port: this.port,
       onClose: (cc, why) => {
         this.circuits.delete(cc);
+        this.quota.give('circuits', cc.ip);
         if (why) this.warn(`closed the circuit of ${cc.user || '?'}@${cc.host || cc.ip}: ${why}`);
       },
+      onLimit: (cc, text) => this.warn(`client ${cc.user || '?'}@${cc.host || cc.ip}: ${text}`),
+      onTotalQueueOver: () => this.shed(),
     });
     this.circuits.add(c);
   }
 
+  /**
+   * Makes room for one more circuit from `ip` when a connection limit is reached, by closing the
+   * oldest evictable circuit (of that address when the address is full); false when none is.
+   */
+  private makeRoom(ip: string): boolean {
+    const now = Date.now();
+    for (let i = 0; i < 2; i++) {
+      const over = this.quota.over('circuits', ip);
+      if (!over) return true;
+      const victim = this.victim(now, over === 'address' ? ip : undefined);
+      if (!victim) return false;
+      victim.close(`closed for a new client (${over === 'address' ? 'address' : 'server'} full, this circuit idle)`);
+    }
+    return !this.quota.over('circuits', ip);
+  }
+
+  /** The oldest circuit without channels, else the oldest silent one (from `ip` if given). */
+  private victim(now: number, ip?: string): Circuit | undefined {
+    let silent: Circuit | undefined;
+    for (const c of this.circuits) {
+      if (ip !== undefined && c.ip !== ip) continue;
+      if (!c.evictable(now)) continue;
+      if (c.channelCount === 0) return c;
+      silent ??= c;
+    }
+    return silent;
+  }
+
+  /** Applies every circuit's timeouts. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of [...this.circuits]) c.check(now);
+  }
+
+  /** All circuits queue more than totalQueueHard: the longest queues are closed until under totalQueueSoft. */
+  private shed(): void {
+    if (this.shedding) return;
+    this.shedding = true;
+    try {
+      const byQueue = [...this.circuits].sort((a, b) => b.queued - a.queued);
+      for (const c of byQueue) {
+        if (this.quota.queued <= this.limits.totalQueueSoft || c.queued === 0) break;
+        c.close(`send queue of all clients over ${this.limits.totalQueueHard} bytes, this one the longest (${c.queued} bytes)`);
+      }
+    } finally {
+      this.shedding = false;
+    }
+  }
+
+  /** Refills the search budget (searchesPerSecond, continuously) and tells how many names may be looked up now. */
+  private udpBudget(): number {
+    const now = Date.now();
+    const rate = this.limits.searchesPerSecond;
+    this.udpTokens = Math.min(rate, this.udpTokens + ((now - this.udpRefilled) * rate) / 1000);
+    this.udpRefilled = now;
+    return Math.floor(this.udpTokens);
+  }
+
   private search(sock: dgram.Socket, m: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.ignore.has(rinfo.address)) return;
+    const budget = this.udpBudget();
+    if (budget < 1) return;
     let replies: Buffer[];
+    const seen = { searches: 0 };
     try {
-      replies = answerSearch(m, (name) => this.registry.get(name) !== undefined, this.port);
+      replies = answerSearch(m, (name) => this.registry.get(name) !== undefined, this.port, Math.min(budget, this.limits.searchesPerDatagram), seen);
     } catch {
       return;
+    } finally {
+      // an empty or malformed datagram costs one
+      this.udpTokens -= Math.max(1, seen.searches);
     }
-    for (const r of replies) sock.send(r, rinfo.port, rinfo.address, () => undefined);
+    for (const r of replies) {
+      if (this.udpInFlight >= this.limits.udpInFlight) return;
+      this.udpInFlight++;
+      try {
+        sock.send(r, rinfo.port, rinfo.address, () => this.udpInFlight--);
+      } catch {
+        this.udpInFlight--;
+      }
+    }
   }
 
   /** Stops listening and closes every circuit. */
   close(): void {
     this.unlisten?.();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const b of this.beacons) b.stop();
     for (const s of this.tcp) s.close();
     for (const s of this.udp) try { s.close(); } catch { /* not bound */ }

@@ -8,4 +8,8 @@ export * from './circuit.js';
 export * from './name-search.js';
 export * from './beacon.js';
 export * from './ca-server.js';
+export * from './limits.js';
+export * from './quota.js';
+export * from './message-reader.js';
+export * from './output-queue.js';
 export * from './service-pvs.js';

@@ -1,7 +1,8 @@
 /**
  * UDP name resolution: a datagram of VERSION + SEARCH messages in, the replies for the names we
  * serve out (VERSION first, then one SEARCH reply per name; NOT_FOUND only when asked with DOREPLY).
- * A malformed datagram is dropped from the bad message on.
+ * A malformed datagram is dropped from the bad message on; past `maxSearches` SEARCH messages the
+ * rest of a datagram is ignored (a real client's datagram holds about 60).
  */
 import { CMD, DO_REPLY, MAX_NAME, MINOR_VERSION, cString, encode, nextMessage } from './wire.js';
 
@@ -9,8 +10,9 @@ import { CMD, DO_REPLY, MAX_NAME, MINOR_VERSION, cString, encode, nextMessage } 
 const MAX_DATAGRAM = 1400;
 
 /** The reply datagrams for `dgram`; `serves(name)` tells whether a name is ours, `tcpPort` is where to connect. */
-export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, tcpPort: number): Buffer[] {
+export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, tcpPort: number, maxSearches = Infinity, seen?: { searches: number }): Buffer[] {
   let seq = 0;
+  let searches = 0;
   let flags = 0;
   const replies: Buffer[] = [];
   let off = 0;
@@ -28,6 +30,9 @@ export function answerSearch(dgram: Buffer, serves: (name: string) => boolean, t
       seq = m.p1;
       flags = m.dataType & 1;
     } else if (m.cmd === CMD.SEARCH) {
+      if (searches >= maxSearches) break;
+      searches++;
+      if (seen) seen.searches = searches;
       const name = cString(m.payload);
       if (name.length > 0 && name.length <= MAX_NAME && serves(name)) {
         const minor = Buffer.alloc(8);

@@ -87,7 +87,8 @@ export function encode(cmd: number, dataType: number, count: number, p1: number,
   const size = pad8(plen);
   const ext = size >= 0xffff || count >= 0xffff;
   const hlen = ext ? 24 : 16;
-  const b = Buffer.alloc(hlen + size);
+  // from the shared pool (most messages are 16-40 bytes); everything is written below, padding zeroed
+  const b = Buffer.allocUnsafe(hlen + size);
   b.writeUInt16BE(cmd, 0);
   b.writeUInt16BE(ext ? 0xffff : size, 2);
   b.writeUInt16BE(dataType & 0xffff, 4);
@@ -99,6 +100,7 @@ export function encode(cmd: number, dataType: number, count: number, p1: number,
     b.writeUInt32BE(count >>> 0, 20);
   }
   if (payload) payload.copy(b, hlen);
+  b.fill(0, hlen + plen);
   return b;
 }
 
