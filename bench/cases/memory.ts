@@ -3,6 +3,8 @@
  * the supervision processes (our one svscan; daemontools' svscan + N supervise) and over the
  * whole tree, then CPU used by the supervision processes over an idle interval at the largest N.
  */
+import { chownSync, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchCase, CaseContext } from '../bench-case.js';
 import { idleCpuMs } from '../idle-cpu.js';
 import { totalPssKb } from '../pss.js';
@@ -16,6 +18,14 @@ import type { Side } from '../tools.js';
 /** Goal for the 10-service tree (issue 14): one Node process cannot get near 10 C processes' 1.6 MB, but should stay small. */
 const TEN_SERVICES_GOAL: Goal = { text: '<= 15 MB', needsTheirs: false, met: (o) => o <= 15 };
 
+/** chown -R without following links. */
+function chownTree(path: string, uid: number): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  chownSync(path, uid, uid);
+  if (st.isDirectory()) for (const f of readdirSync(path)) chownTree(join(path, f), uid);
+}
+
 /** PSS readings per tree, 1 s apart; the median is kept (ours moves with V8's garbage collector). */
 const READINGS = 3;
 
@@ -27,10 +37,14 @@ interface TreeSample {
   idleMs?: number;
 }
 
-async function measureTree(ctx: CaseContext, side: Side, n: number, idleSeconds: number | undefined): Promise<TreeSample> {
+/** The user whose services the per-owner row runs (root svscan hands them to a supervisor running as that user). */
+const OTHER_USER = 65534;
+
+async function measureTree(ctx: CaseContext, side: Side, n: number, idleSeconds: number | undefined, owner?: number): Promise<TreeSample> {
   let t0 = 0;
   const setup = (scan: string): void => {
-    makeServices(scan, n, sleepRun(1000000));
+    const dirs = makeServices(scan, n, sleepRun(1000000));
+    if (owner !== undefined) for (const d of dirs) chownTree(d, owner);
     t0 = performance.now();
   };
   return withScanTree(side, `mem${n}-${side}`, setup, async (tree) => {
@@ -99,6 +113,12 @@ export const memoryCase: BenchCase = {
         detail,
       });
       rows.push({ name: `memory: PSS incl. the sleep services, ${n} services`, unit: 'MB', ours: med('ours', (s) => s.allMb), theirs: med('theirs', (s) => s.allMb), detail });
+    }
+    if (process.geteuid?.() === 0) {
+      // svscan as root with services of another user: its supervisor (svscan-owner) is a second Node process
+      const samples: Partial<Record<Side, TreeSample>> = {};
+      for (const side of ctx.sides(0)) samples[side] = await measureTree(ctx, side, 10, undefined, OTHER_USER);
+      rows.push({ name: 'memory: PSS of supervisors, 10 services of another user (ours: svscan + svscan-owner)', unit: 'MB', ours: samples.ours?.supervisionMb, theirs: samples.theirs?.supervisionMb, detail: '1 run each' });
     }
     rows.push({ name: `start-up: svscan with ${largest} services until all status files show a pid`, unit: 'ms', ours: upLargest.ours, theirs: upLargest.theirs, detail: '1st run each' });
     rows.push({ name: `idle CPU of the supervisors, ${largest} services, ${ctx.config.idleSeconds} s`, unit: 'ms', ours: idle.ours, theirs: idle.theirs, goal: atMostTheirs(1, 'daemontools'), detail: '1 run each' });
