@@ -2,6 +2,7 @@
 import { fill } from '@svkit/diag';
 import { parseCommandChar, parseControlChars } from './control-char.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
+import { CLIENT_QUEUE } from './limits.js';
 
 /** Parsed procserv options. */
 export interface ProcservOptions {
@@ -165,7 +166,7 @@ export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): Procs
     ignore: [], logoutCmd: undefined, killCmd: 0x18, toggleCmd: 0x14, killSignal: 9, chdir: undefined, exec: undefined,
     control: [], logPorts: [], allow: false, holdoff: 15, autoRestart: true, wait: false, timefmt: '%c',
     logstamp: undefined, coresize: undefined, quiet: false, oneshot: false, scrollback: 256 * 1024,
-    clientBuffer: 1024 * 1024, consoleGroup: undefined, command: [], show: undefined,
+    clientBuffer: CLIENT_QUEUE, consoleGroup: undefined, command: [], show: undefined,
   };
   let stampDefault = false;
   const set = (def: OptDef, val: string | undefined): void => {

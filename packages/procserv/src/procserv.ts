@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { errnoError, processIo, runMain, type Io, type Strerr } from '@svkit/diag';
 import { RLIMIT, setrlimit } from '@svkit/sys';
 import { findProgram } from './console-child.js';
+import { connectionKey } from './connection-key.js';
 import { ConsoleLog } from './console-log.js';
 import { ConsoleServer, VERSION } from './console-server.js';
 import { TerminalChannel } from './console-terminal.js';
@@ -73,16 +74,15 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
     e.dieSys(`unable to run ${program}`, err);
   }
   if (o.consoleGroup !== undefined) checkConsoleGroup(o.consoleGroup, e);
-  let server!: ConsoleServer;
   let log: ConsoleLog | undefined;
   if (o.logfile !== undefined) {
     try {
-      log = new ConsoleLog(o.logfile, { stamp: o.logstamp, onPressure: (hold) => server?.setLogPressure(hold) });
+      log = new ConsoleLog(o.logfile, { stamp: o.logstamp });
     } catch (err) {
       e.dieSys(`unable to open log file ${o.logfile}`, err);
     }
   }
-  server = new ConsoleServer({
+  const server = new ConsoleServer({
     title: o.name ?? commandLine,
     named: o.name !== undefined,
     commandLine,
@@ -111,7 +111,7 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   for (const { ep, logger } of endpoints) {
     const telnet = ep.kind === 'tcp';
     try {
-      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, logger)));
+      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, logger, false, telnet ? connectionKey(s) : undefined)));
     } catch (err) {
       closeListeners();
       e.dieSys(`unable to listen on ${describeEndpoint(ep, o.allow)}`, err);
