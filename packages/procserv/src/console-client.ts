@@ -75,12 +75,15 @@ export class ConsoleClient {
   send(buf: Buffer, squeezed = false): void {
     if (this.closed) return;
     const limit = squeezed ? Math.min(this.maxQueue, SQUEEZED_QUEUE) : this.maxQueue;
-    if (this.socket.writableLength >= limit) {
-      this.dropped += buf.length;
+    const room = limit - this.socket.writableLength;
+    if (buf.length > room) {
+      // what does not fit is dropped: the oldest bytes, so that the client sees the latest output
+      this.dropped += Math.min(buf.length, buf.length - room);
       const now = Date.now();
       if (this.droppingSince === 0) this.droppingSince = now;
-      else if (now - this.droppingSince >= STUCK_CLIENT_MS) this.abandon();
-      return;
+      else if (now - this.droppingSince >= STUCK_CLIENT_MS) { this.abandon(); return; }
+      if (room <= 0) return;
+      buf = buf.subarray(buf.length - room);
     }
     this.socket.write(this.telnet ? escapeIac(buf) : buf);
   }

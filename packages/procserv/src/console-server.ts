@@ -148,10 +148,15 @@ export class ConsoleServer {
   private broadcast(buf: Buffer): void {
     this.cfg.log?.write(buf);
     this.scrollback.push(buf);
+    const squeezed = this.squeezed();
+    for (const c of this.clients) c.send(buf, squeezed);
+  }
+
+  /** True when all clients together have TOTAL_CLIENT_QUEUE bytes waiting. */
+  private squeezed(): boolean {
     let total = 0;
     for (const c of this.clients) total += c.queued;
-    const squeezed = total >= TOTAL_CLIENT_QUEUE;
-    for (const c of this.clients) c.send(buf, squeezed);
+    return total >= TOTAL_CLIENT_QUEUE;
   }
 
   private message(text: string): void {
@@ -261,24 +266,34 @@ export class ConsoleServer {
     if (r.replay <= 0) return;
     const lines = this.scrollback.lastLines(r.replay);
     c.sendText(`@@@ Replaying the last ${r.replay} line(s) of scrollback\r\n`);
-    c.send(lines);
+    c.send(lines, this.squeezed());
     c.sendText(`${lines.length > 0 && lines[lines.length - 1] !== 0x0a ? '\r\n' : ''}@@@ End of scrollback\r\n`);
   }
 
   private onInput(c: ConsoleClient, d: Buffer): void {
     const { killCmd, toggleCmd, logoutCmd, ignore } = this.cfg;
     const running = this.child?.running === true;
+    // the toggle messages of one chunk go out as one message: a paste of a million ^T costs one
+    // write per chunk, not one per key (each is still shown, in order)
+    let notes = '';
+    const flush = (): void => {
+      if (notes === '') return;
+      this.message(notes);
+      notes = '';
+    };
     let start = 0;
     for (let i = 0; i < d.length; i++) {
       const b = d[i]!;
       const special = b === killCmd || b === toggleCmd || b === logoutCmd || ignore.has(b) || (!running && (b === CTRL_R || b === CTRL_Q));
       if (!special) continue;
-      if (i > start) this.toChild(d.subarray(start, i));
+      if (i > start) { flush(); this.toChild(d.subarray(start, i)); }
       start = i + 1;
       if (b === toggleCmd) {
         this.autoRestart = !this.autoRestart;
-        this.message(`\n@@@ Toggled auto restart to ${this.autoRestart ? 'ON' : 'OFF'}\n`);
+        notes += `\n@@@ Toggled auto restart to ${this.autoRestart ? 'ON' : 'OFF'}\n`;
+        if (b !== killCmd && b !== logoutCmd && (this.child?.running || !this.autoRestart)) continue;
       }
+      flush();
       if (b === killCmd && this.child?.running) {
         this.child.kill(this.cfg.killSignal);
       } else if (!this.child?.running && (b === CTRL_R || b === killCmd)) {
@@ -297,6 +312,7 @@ export class ConsoleServer {
         return;
       }
     }
+    flush();
     if (start < d.length) this.toChild(start === 0 ? d : d.subarray(start));
   }
 
