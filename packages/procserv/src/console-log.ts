@@ -42,14 +42,14 @@ function openLogFile(path: string): number {
   try {
     fd = openSync(path, flags, 0o644);
   } catch (e) {
-    if (untrusted && (e as NodeJS.ErrnoException).code === 'ELOOP') throw errnoError('ELOOP', `${path} is a symbolic link in a directory others can write`);
+    if (untrusted && (e as NodeJS.ErrnoException).code === 'ELOOP') throw errnoError('ESYMLINK', `${path} is a symbolic link in a directory others can write`);
     throw e;
   }
   if (untrusted) {
     const st = fstatSync(fd);
     if (!st.isFile() || st.uid !== (process.geteuid?.() ?? 0) || st.nlink !== 1) {
       closeSync(fd);
-      throw errnoError('EPERM', `${path} is not a plain file of ours, in a directory others can write`);
+      throw errnoError('EUNTRUSTED', `not a file of ours with one link, in a directory others can write`);
     }
   }
   return fd;
