@@ -54,7 +54,7 @@ async function pingUntilAnswered(write: (s: string) => void, text: () => string,
   }, 90000, what);
 }
 
-test('a million ^T with a stalled -L - reader: procserv stays small, the console goes on, the log says what it dropped', async (t) => {
+test('two million ^T with a stalled -L - reader: procserv stays small, the console goes on, the log says what it dropped', async (t) => {
   const { dir, cleanup } = tempDir('svkit-procserv-');
   const sock = join(dir, 'console');
   const [r, w] = pipe2();
@@ -78,8 +78,8 @@ test('a million ^T with a stalled -L - reader: procserv stays small, the console
   const before = rssMb(pid);
   // each ^T (one byte in) makes procserv say "@@@ Toggled auto restart to ON/OFF" (36 bytes) to the log
   const burst = Buffer.alloc(64 * 1024, 0x14);
-  for (let i = 0; i < 16; i++) c.socket.write(burst); // 1 M toggles: 36 MB of messages for the stalled log
-  const limit = before + 60;
+  for (let i = 0; i < 32; i++) c.socket.write(burst); // 2 M toggles: 72 MB of messages for the stalled log
+  const limit = before + 100;
   const bounded = (): void => assert.ok(rssMb(pid) < limit, `procserv VmRSS ${rssMb(pid).toFixed(0)} MB stays under ${limit.toFixed(0)} MB (was ${before.toFixed(0)} MB)`);
   // the child answers while the log reader is stalled: its pty is still drained
   await pingUntilAnswered((s) => c.socket.write(s), () => c.text(), 'the console answers while the log reader is stalled', bounded);
@@ -94,32 +94,49 @@ test('a million ^T with a stalled -L - reader: procserv stays small, the console
   await waitFor(() => log.includes('got: after the stall'), 60000, 'the log going on after the stall');
 });
 
-test('150 clients that never read while the child prints 50 MB: at most 64 connections, memory bounded, a reading client still served', async (t) => {
-  const s = await serve(['-q']);
+test('150 clients that ask for 2 MB of scrollback each and never read, then a 50 MB flood: at most 64 connections, memory bounded, a reading client still served', async (t) => {
+  const s = await serve(['-q', '--scrollback', '2097152', '--client-buffer', '2097152']);
   t.after(() => s.stop());
   const good = await Peer.connect(s.sock, 100);
   t.after(() => good.close());
   await good.waitText(READY);
+  good.write('flood 2200000\r'); // fills the scrollback
+  await good.waitText('flood done', 60000);
   const pid = s.proc.child.pid!;
   const before = rssMb(pid);
   const stalled: net.Socket[] = [];
   t.after(() => { for (const x of stalled) x.destroy(); });
   let refused = 0;
+  let welcomed = 0;
   for (let i = 0; i < 150; i++) {
     const x = net.connect({ path: s.sock });
     x.on('error', () => {});
-    x.on('data', (d: Buffer) => { if (d.toString('latin1').includes('@@@ Too many connections (64)')) refused++; });
+    let seen = '';
+    x.on('data', (d: Buffer) => {
+      if (seen === 'done') return;
+      seen += d.toString('latin1');
+      if (seen.includes('@@@ Too many connections (64)')) { refused++; seen = 'done'; }
+      else if (seen.includes('Welcome to procServ')) { welcomed++; seen = 'done'; }
+    });
     await new Promise((res) => x.once('connect', res));
     stalled.push(x);
   }
-  await waitFor(() => refused === 150 - 63, 30000, `refusals of the connections past 64 (have ${refused})`);
-  for (const x of stalled) x.pause(); // from now on they read nothing
-  good.write('flood 50000000\r');
-  const limit = before + 60;
+  await waitFor(() => refused + welcomed === 150, 30000, 'every connection answered');
+  const limit = before + 100;
   const bounded = (): void => assert.ok(rssMb(pid) < limit, `procserv VmRSS ${rssMb(pid).toFixed(0)} MB stays under ${limit.toFixed(0)} MB (was ${before.toFixed(0)} MB)`);
+  for (const x of stalled) {
+    x.pause(); // from now on they read nothing
+    x.write('\0svconsole replay=100000\n'); // each replay is a copy of the scrollback: 2 MB per client
+  }
+  good.write('ping 0\r');
+  await good.waitText('got: ping 0'); // the server has read the requests before this
+  bounded();
+  good.write('flood 50000000\r');
   await waitFor(() => { bounded(); return /flood done|bytes of output dropped/.test(good.text()); }, 120000, 'the flood reaching the reading client');
   await pingUntilAnswered((x) => good.write(x), () => good.text(), 'the console answering the reading client after the flood', bounded);
   bounded();
+  assert.equal(welcomed, 63, 'connections up to 64 (with the reading client) are served');
+  assert.equal(refused, 150 - 63, 'the connections past 64 are refused');
   if (process.env.SVKIT_SHOW_RSS) process.stderr.write(`RSS before ${before} after ${rssMb(pid)}\n`);
 });
 
