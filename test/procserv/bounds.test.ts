@@ -59,7 +59,7 @@ test('two million ^T with a stalled -L - reader: procserv stays small, the conso
   const sock = join(dir, 'console');
   const [r, w] = pipe2();
   // the log's reader: a pipe nobody reads until the end of the attack
-  const proc = spawn(ours('procserv'), ['-f', '-L', '-', unixArg(sock), fixture('procserv-echo')], { cwd: dir, stdio: ['ignore', w, 'ignore'] });
+  const proc = spawn(ours('procserv'), ['-f', '-L', '-', `unix:${sock}`, fixture('procserv-echo')], { cwd: dir, stdio: ['ignore', w, 'ignore'] });
   closeSync(w);
   const exited = new Promise<void>((res) => proc.once('exit', () => res()));
   let logReader: ReturnType<typeof createReadStream> | undefined;
@@ -84,7 +84,6 @@ test('two million ^T with a stalled -L - reader: procserv stays small, the conso
   // the child answers while the log reader is stalled: its pty is still drained
   await pingUntilAnswered((s) => c.socket.write(s), () => c.text(), 'the console answers while the log reader is stalled', bounded);
   bounded();
-  if (process.env.SVKIT_SHOW_RSS) process.stderr.write(`RSS before ${before} after ${rssMb(pid)}\n`);
   // the reader comes back: it gets the kept part, a line saying how much was dropped, and what follows
   let log = '';
   logReader = createReadStream('', { fd: r });
@@ -137,7 +136,6 @@ test('150 clients that ask for 2 MB of scrollback each and never read, then a 50
   bounded();
   assert.equal(welcomed, 63, 'connections up to 64 (with the reading client) are served');
   assert.equal(refused, 150 - 63, 'the connections past 64 are refused');
-  if (process.env.SVKIT_SHOW_RSS) process.stderr.write(`RSS before ${before} after ${rssMb(pid)}\n`);
 });
 
 test('TCP: 16 connections at once per local user; one user at the limit does not keep another one out', async (t) => {
@@ -165,7 +163,3 @@ test('TCP: 16 connections at once per local user; one user at the limit does not
     return p.text().includes('Welcome to procServ');
   }, 30000, 'a connection admitted again after one of the 16 left');
 });
-
-function unixArg(path: string): string {
-  return `unix:${path}`;
-}
