@@ -93,10 +93,7 @@ export class ConsoleServer {
         ? `@@@ Too many connections from you (${MAX_CLIENTS_PER_ADDRESS}), try again later\r\n`
         : undefined;
     if (refusal !== undefined) {
-      socket.on('error', () => { /* gone already */ });
-      socket.write(refusal);
-      socket.end();
-      setTimeout(() => socket.destroy(), 2000).unref();
+      this.refuse(socket, refusal);
       return;
     }
     if (key !== undefined) this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
@@ -113,6 +110,14 @@ export class ConsoleServer {
     if (this.inputFull) socket.pause();
     c.sendText(terminal ? this.terminalBanner() : this.banner(logger));
     this.clients.add(c);
+  }
+
+  /** Tells a connection `why` it is not served, and closes it. */
+  refuse(socket: ClientChannel, why: string): void {
+    socket.on('error', () => { /* gone already */ });
+    socket.write(why);
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   /** Number of control and logger clients attached (a client that asked to be read-only is a logger). */

@@ -38,6 +38,12 @@ export const MAX_CLIENTS = 64;
 export const MAX_CLIENTS_PER_ADDRESS = 16;
 
 /**
+ * TCP connections waiting for the look-up of their owner (one read of /proc/net/tcp each, one at a
+ * time). More at once is a flood: they are refused. People connect one at a time.
+ */
+export const MAX_PENDING_LOOKUPS = 32;
+
+/**
  * Console log bytes waiting for a slow log reader (`-L -` into multilog, a FIFO). Past it, log
  * output is dropped, counted, and a line says how much once the reader catches up: the child's
  * pty is always drained, so a stalled reader never stops the console or the clients.
