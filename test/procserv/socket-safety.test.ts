@@ -90,7 +90,7 @@ test('UNIX socket in a directory nobody can write: 300 rounds against a link-swa
   assert.ok(made >= 250, `most rounds made their socket (${made}; failures ${JSON.stringify([...failures])})`);
 });
 
-test('UNIX socket in a directory nobody can write: made with the mode and owner asked for, no directory left behind', async (t) => {
+test('UNIX socket in a directory nobody can write: made with the mode and owner asked for, no directory left behind; at close only our own socket is removed', async (t) => {
   const { d } = hostileDir(t);
   const path = join(d, 'console');
   const server = await listenEndpoint(parseEndpoint(`unix:0:${NOBODY}:0660:${path}`), false, (s) => s.destroy());
@@ -102,6 +102,12 @@ test('UNIX socket in a directory nobody can write: made with the mode and owner 
   assert.deepEqual((await run('ls', ['-A', d])).stdout, 'console\n');
   await new Promise<void>((res) => server.close(() => res()));
   assert.equal(existsSync(path), false);
+  // again, and nobody puts a file of theirs at the socket's name before the close: it stays
+  const again = await listenEndpoint(parseEndpoint(`unix:${path}`), false, (s) => s.destroy());
+  const p = await asUser(NOBODY, '/bin/sh', ['-c', `echo theirs > ${d}/x && mv -f ${d}/x ${path}`]);
+  assert.equal(p.code, 0, p.stderr);
+  await new Promise<void>((res) => again.close(() => res()));
+  assert.equal(readFileSync(path, 'utf8'), 'theirs\n');
 });
 
 test('pid and info files in a directory nobody can write: a planted link is not followed, a swapped file is not removed', async (t) => {
