@@ -5,7 +5,7 @@
  * once the reader has caught up the log gets one line `@@@ N bytes of console output dropped (log
  * reader too slow)`, as slow clients get theirs.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import net from 'node:net';
 import { errnoError } from '@svkit/diag';
@@ -26,7 +26,7 @@ const COALESCE_PARTS = 256;
  * or it is group- or world-writable (sticky or not: fs.protected_symlinks may be off).
  */
 export function othersCanWrite(dir: string): boolean {
-  const st = lstatSync(dir);
+  const st = statSync(dir); // the directory the name is made in (a link to it, like /var/run, is followed there too)
   const own = process.geteuid?.() ?? 0;
   return (st.uid !== 0 && st.uid !== own) || (st.mode & 0o022) !== 0;
 }
