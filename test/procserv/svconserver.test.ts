@@ -71,6 +71,55 @@ test('svconserver: a hostile service directory can neither block it nor inject c
   ].join('\n'));
 });
 
+test('svconserver: a service of nobody\'s cannot take the console name of root\'s IOC, another service\'s name, or a socket outside its directory', async (t) => {
+  const { dir, cleanup } = tempDir('svkit-svconserver-');
+  t.after(cleanup);
+  chmodSync(dir, 0o755);
+  const scan = join(dir, 'service');
+  makeService(scan, 'ioc', 'exec procserv -f -n ioc1 unix:./console ./st.cmd');
+  makeService(scan, 'plain', 'exec sleep 100');
+  const evil: Record<string, string> = {
+    'a-evil': 'exec procserv -f -n ioc1 unix:./console ./st.cmd', // sorts before root's ioc
+    'b-plain': 'exec procserv -f -n plain unix:./console ./st.cmd',
+    'c-abs': 'exec procserv -f -n c unix:/run/ioc/console ./st.cmd',
+    'd-up': 'exec procserv -f -n d unix:../ioc/console ./st.cmd',
+    'e-lnkdir': 'exec procserv -f -n e unix:./sub/console ./st.cmd',
+    'f-lnk': 'exec procserv -f -n f unix:./console ./st.cmd',
+    'g-tcp': 'exec procserv -f -n g 2001 ./st.cmd',
+    'h-ok': 'exec procserv -f -n myioc unix:./console ./st.cmd',
+    'i-self': 'exec procserv -f unix:./console ./st.cmd',
+    'j-dup': 'exec procserv -f -n myioc unix:./console ./st.cmd',
+  };
+  for (const [name, script] of Object.entries(evil)) makeService(scan, name, script);
+  symlinkSync('../ioc', join(scan, 'e-lnkdir', 'sub'));
+  symlinkSync('../ioc/console', join(scan, 'f-lnk', 'console'));
+  for (const name of Object.keys(evil)) chownTree(join(scan, name), NOBODY);
+  // root's, but group-writable: others may rewrite its run, so it is not trusted either
+  makeService(scan, 'k-gw', 'exec procserv -f -n ioc1 unix:./console ./st.cmd');
+  chmodSync(join(scan, 'k-gw'), 0o775);
+  const r = await run(ours('svconserver'), ['--no-logfile', scan], { timeoutMs: 20000 });
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, [
+    `# conserver.cf console entries for the procserv consoles in ${scan} (written by svconserver)`,
+    `console myioc { master localhost; type uds; uds ${scan}/h-ok/console; }`,
+    `console i-self { master localhost; type uds; uds ${scan}/i-self/console; }`,
+    `console ioc1 { master localhost; type uds; uds ${scan}/ioc/console; }`,
+    '',
+  ].join('\n'));
+  const w = (s: string): string => `svconserver: warning: ${s}\n`;
+  assert.equal(r.stderr, [
+    w(`unable to use a-evil: console name ioc1 belongs to ioc (a service owned by uid ${NOBODY} cannot take a trusted service's name)`),
+    w(`unable to use b-plain: console name plain is the name of another service (a service owned by uid ${NOBODY} may use its own name or a free one)`),
+    w(`unable to use ${scan}/c-abs: socket path /run/ioc/console is outside the service directory (a service owned by uid ${NOBODY} may only name a socket inside)`),
+    w(`unable to use ${scan}/d-up: socket path ${scan}/ioc/console is outside the service directory (a service owned by uid ${NOBODY} may only name a socket inside)`),
+    w(`unable to use ${scan}/e-lnkdir: socket path ${scan}/e-lnkdir/sub/console goes through the symbolic link ${scan}/e-lnkdir/sub (a service owned by uid ${NOBODY} may only name a socket inside)`),
+    w(`unable to use ${scan}/f-lnk: socket path ${scan}/f-lnk/console goes through the symbolic link ${scan}/f-lnk/console (a service owned by uid ${NOBODY} may only name a socket inside)`),
+    w(`unable to use ${scan}/g-tcp: its console is a TCP port, which no directory owns (a service owned by uid ${NOBODY} may only name a socket inside)`),
+    w('unable to use j-dup: console name myioc is already used by h-ok'),
+    w(`unable to use k-gw: console name ioc1 belongs to ioc (a service writable by others cannot take a trusted service's name)`),
+  ].join(''));
+});
+
 test('svconserver: usage and an unreadable scan directory', async () => {
   const u = await run(ours('svconserver'), []);
   assert.equal(u.code, 100);

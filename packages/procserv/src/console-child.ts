@@ -121,14 +121,4 @@ export class ConsoleChild {
       }
     }
   }
-
-  /** Stops reading the child's output (it blocks when the pty fills). */
-  pause(): void {
-    this.pty.pause();
-  }
-
-  /** Reads the child's output again. */
-  resume(): void {
-    this.pty.resume();
-  }
 }

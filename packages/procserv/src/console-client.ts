@@ -1,15 +1,14 @@
 /**
  * One attached client. Output policy for slow readers: at most `maxQueue` bytes wait in memory for
- * the client; while that much is queued, further output for this client is DROPPED (the child and
- * the other clients never wait), and once the client catches up it gets one line
- * `@@@ N bytes of output dropped (client too slow)`.
+ * the client (SQUEEZED_QUEUE while all clients together are over TOTAL_CLIENT_QUEUE); while that
+ * much is queued, further output for this client is DROPPED (the child and the other clients never
+ * wait), and once the client catches up it gets one line `@@@ N bytes of output dropped (client too
+ * slow)`. A client that has had its output dropped for STUCK_CLIENT_MS without reading is closed.
  */
 import type { EventEmitter } from 'node:events';
 import { AttachRequestReader, type AttachRequest } from './attach-request.js';
+import { SQUEEZED_QUEUE, STUCK_CLIENT_MS } from './limits.js';
 import { escapeIac, TELNET_HELLO, TelnetDecoder } from './telnet.js';
-
-/** Default bound of a client's output queue. */
-export const CLIENT_QUEUE = 1024 * 1024;
 
 /** What a client talks through: a socket, or the terminal of `procserv -f` (console-terminal.ts). */
 export interface ClientChannel extends EventEmitter {
@@ -34,6 +33,8 @@ export class ConsoleClient {
   private readonly telnet: TelnetDecoder | undefined;
   private readonly request = new AttachRequestReader();
   private dropped = 0;
+  /** When the current run of dropped output began (0: nothing dropped since the last drain). */
+  private droppingSince = 0;
   private closed = false;
   /** Input from this client is dropped (log endpoint, or the client asked for read-only). */
   readOnly: boolean;
@@ -62,12 +63,27 @@ export class ConsoleClient {
   readonly logger: boolean;
   private readonly maxQueue: number;
 
-  /** Sends console output, subject to the slow-reader policy. */
-  send(buf: Buffer): void {
+  /** Bytes waiting for this client. */
+  get queued(): number {
+    return this.closed ? 0 : this.socket.writableLength;
+  }
+
+  /**
+   * Sends console output, subject to the slow-reader policy; `squeezed`: all clients together hold
+   * too much, so this one gets at most SQUEEZED_QUEUE.
+   */
+  send(buf: Buffer, squeezed = false): void {
     if (this.closed) return;
-    if (this.socket.writableLength >= this.maxQueue) {
-      this.dropped += buf.length;
-      return;
+    const limit = squeezed ? Math.min(this.maxQueue, SQUEEZED_QUEUE) : this.maxQueue;
+    const room = limit - this.socket.writableLength;
+    if (buf.length > room) {
+      // what does not fit is dropped: the oldest bytes, so that the client sees the latest output
+      this.dropped += Math.min(buf.length, buf.length - room);
+      const now = Date.now();
+      if (this.droppingSince === 0) this.droppingSince = now;
+      else if (now - this.droppingSince >= STUCK_CLIENT_MS) { this.abandon(); return; }
+      if (room <= 0) return;
+      buf = buf.subarray(buf.length - room);
     }
     this.socket.write(this.telnet ? escapeIac(buf) : buf);
   }
@@ -85,7 +101,15 @@ export class ConsoleClient {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
+  /** Drops a client that reads nothing: what it has queued goes with it. */
+  private abandon(): void {
+    this.closed = true;
+    this.socket.destroy();
+    this.hooks.onClose(this);
+  }
+
   private onDrain(): void {
+    this.droppingSince = 0;
     if (this.dropped === 0 || this.closed) return;
     const n = this.dropped;
     this.dropped = 0;

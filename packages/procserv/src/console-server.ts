@@ -10,6 +10,7 @@ import { ConsoleChild, type ChildExit, type ChildSpec } from './console-child.js
 import { ConsoleClient, type ClientChannel } from './console-client.js';
 import type { ConsoleLog } from './console-log.js';
 import { showChar } from './control-char.js';
+import { MAX_CLIENTS, MAX_CLIENTS_PER_ADDRESS, TOTAL_CLIENT_QUEUE } from './limits.js';
 import { Scrollback } from './scrollback.js';
 import { strftime } from './strftime.js';
 
@@ -63,8 +64,9 @@ export class ConsoleServer {
   private restartTimer: NodeJS.Timeout | undefined;
   private lastStart = 0;
   private autoRestart: boolean;
-  private holdLog = false;
   private inputFull = false;
+  /** Connections at once per key (TCP only: see connection-key.ts). */
+  private readonly perKey = new Map<string, number>();
   private quitting = false;
 
   constructor(private readonly cfg: ServerConfig) {
@@ -79,18 +81,43 @@ export class ConsoleServer {
 
   /**
    * Attaches a new connection (`logger`: from a read-only log endpoint; `terminal`: the terminal
-   * procserv runs in, which gets the shorter banner procServ shows there).
+   * procserv runs in, which gets the shorter banner procServ shows there; `key`: what it counts
+   * against for MAX_CLIENTS_PER_ADDRESS, undefined for none). Past MAX_CLIENTS, or the per-key
+   * limit, the connection is told so and closed.
    */
-  attach(socket: ClientChannel, telnet: boolean, logger: boolean, terminal = false): void {
+  attach(socket: ClientChannel, telnet: boolean, logger: boolean, terminal = false, key?: string): void {
     if (this.quitting) { socket.destroy(); return; }
+    const refusal = this.clients.size >= MAX_CLIENTS
+      ? `@@@ Too many connections (${MAX_CLIENTS}), try again later\r\n`
+      : key !== undefined && (this.perKey.get(key) ?? 0) >= MAX_CLIENTS_PER_ADDRESS
+        ? `@@@ Too many connections from you (${MAX_CLIENTS_PER_ADDRESS}), try again later\r\n`
+        : undefined;
+    if (refusal !== undefined) {
+      this.refuse(socket, refusal);
+      return;
+    }
+    if (key !== undefined) this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
     const c = new ConsoleClient(socket, { telnet, logger, maxQueue: this.cfg.clientQueue }, {
       onInput: (cl, d) => this.onInput(cl, d),
       onRequest: (cl, r) => this.onRequest(cl, r),
-      onClose: (cl) => this.clients.delete(cl),
+      onClose: (cl) => {
+        if (!this.clients.delete(cl) || key === undefined) return;
+        const n = (this.perKey.get(key) ?? 1) - 1;
+        if (n > 0) this.perKey.set(key, n);
+        else this.perKey.delete(key);
+      },
     });
     if (this.inputFull) socket.pause();
     c.sendText(terminal ? this.terminalBanner() : this.banner(logger));
     this.clients.add(c);
+  }
+
+  /** Tells a connection `why` it is not served, and closes it. */
+  refuse(socket: ClientChannel, why: string): void {
+    socket.on('error', () => { /* gone already */ });
+    socket.write(why);
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   /** Number of control and logger clients attached (a client that asked to be read-only is a logger). */
@@ -126,19 +153,19 @@ export class ConsoleServer {
   private broadcast(buf: Buffer): void {
     this.cfg.log?.write(buf);
     this.scrollback.push(buf);
-    for (const c of this.clients) c.send(buf);
+    const squeezed = this.squeezed();
+    for (const c of this.clients) c.send(buf, squeezed);
+  }
+
+  /** True when all clients together have TOTAL_CLIENT_QUEUE bytes waiting. */
+  private squeezed(): boolean {
+    let total = 0;
+    for (const c of this.clients) total += c.queued;
+    return total >= TOTAL_CLIENT_QUEUE;
   }
 
   private message(text: string): void {
     this.broadcast(Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8'));
-  }
-
-  /** The log is full (or drained): hold the child back (or let it go on). */
-  setLogPressure(hold: boolean): void {
-    this.holdLog = hold;
-    if (!this.child?.running) return;
-    if (hold) this.child.pause();
-    else this.child.resume();
   }
 
   // ---- child lifecycle ------------------------------------------------------------------------
@@ -165,7 +192,6 @@ export class ConsoleServer {
     }
     this.startFailure = undefined;
     this.child = child;
-    if (this.holdLog) child.pause();
     let text = `@@@ Restarting child ${this.quotedTitle}\n`;
     if (this.cfg.named) text += `@@@    (as ${this.cfg.commandLine})\n`;
     text += `@@@ The PID of new child ${this.quotedTitle} is: ${child.pid}\n@@@ @@@ @@@ @@@ @@@\n`;
@@ -245,24 +271,34 @@ export class ConsoleServer {
     if (r.replay <= 0) return;
     const lines = this.scrollback.lastLines(r.replay);
     c.sendText(`@@@ Replaying the last ${r.replay} line(s) of scrollback\r\n`);
-    c.send(lines);
+    c.send(lines, this.squeezed());
     c.sendText(`${lines.length > 0 && lines[lines.length - 1] !== 0x0a ? '\r\n' : ''}@@@ End of scrollback\r\n`);
   }
 
   private onInput(c: ConsoleClient, d: Buffer): void {
     const { killCmd, toggleCmd, logoutCmd, ignore } = this.cfg;
     const running = this.child?.running === true;
+    // the toggle messages of one chunk go out as one message: a paste of a million ^T costs one
+    // write per chunk, not one per key (each is still shown, in order)
+    let notes = '';
+    const flush = (): void => {
+      if (notes === '') return;
+      this.message(notes);
+      notes = '';
+    };
     let start = 0;
     for (let i = 0; i < d.length; i++) {
       const b = d[i]!;
       const special = b === killCmd || b === toggleCmd || b === logoutCmd || ignore.has(b) || (!running && (b === CTRL_R || b === CTRL_Q));
       if (!special) continue;
-      if (i > start) this.toChild(d.subarray(start, i));
+      if (i > start) { flush(); this.toChild(d.subarray(start, i)); }
       start = i + 1;
       if (b === toggleCmd) {
         this.autoRestart = !this.autoRestart;
-        this.message(`\n@@@ Toggled auto restart to ${this.autoRestart ? 'ON' : 'OFF'}\n`);
+        notes += `\n@@@ Toggled auto restart to ${this.autoRestart ? 'ON' : 'OFF'}\n`;
+        if (b !== killCmd && b !== logoutCmd && (this.child?.running || !this.autoRestart)) continue;
       }
+      flush();
       if (b === killCmd && this.child?.running) {
         this.child.kill(this.cfg.killSignal);
       } else if (!this.child?.running && (b === CTRL_R || b === killCmd)) {
@@ -281,6 +317,7 @@ export class ConsoleServer {
         return;
       }
     }
+    flush();
     if (start < d.length) this.toChild(start === 0 ? d : d.subarray(start));
   }
 

@@ -1,5 +1,5 @@
 /** Console endpoints: procServ's specifications (`PORT`, `IFACE:PORT`, `unix:PATH`, `unix:USER:GROUP:PERM:PATH`, `unix:@NAME`). */
-import { chmodSync, chownSync, lstatSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import net from 'node:net';
 import { errnoError } from '@svkit/diag';
@@ -77,11 +77,43 @@ function userId(name: string): number {
 }
 
 /**
+ * A private directory made beside `path` (mode 0700, ours), held open: names inside it are reached
+ * through /proc/self/fd/N, so that nobody can swap the directory itself for another under us.
+ */
+function privateDir(path: string): { dir: string; fd: number; inside(name: string): string; remove(): void } {
+  const dir = mkdtempSync(join(dirname(path), `.${basename(path)}.`));
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (e) {
+    try { rmdirSync(dir); } catch { /* not ours to remove any more */ }
+    throw e;
+  }
+  const st = fstatSync(fd);
+  if (st.uid !== (process.geteuid?.() ?? 0) || (st.mode & 0o777) !== 0o700) {
+    closeSync(fd);
+    throw errnoError('EPERM', `${dir} was replaced while it was being made`);
+  }
+  return {
+    dir,
+    fd,
+    inside: (name) => `/proc/self/fd/${fd}/${name}`,
+    remove() {
+      // by name in the (possibly hostile) parent: at worst an empty directory of someone else's goes
+      try { rmdirSync(dir); } catch { /* renamed away, or not empty: left behind */ }
+    },
+  };
+}
+
+/**
  * Starts listening on `ep`. A stale UNIX socket file (nobody accepting) is replaced; a live one is
- * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions,
- * under a temporary name renamed into place once listening (so the path never refuses connections),
- * and removed again when the server closes. An abstract name is bound exactly (no NUL padding), so
- * that socat's ABSTRACT-CONNECT and other programs reach it by the same name.
+ * EADDRINUSE. UNIX sockets are created owner-only (0600) unless the specification gives permissions.
+ * The socket is bound in a private directory made beside the path (0700, ours, held open and reached
+ * through its descriptor), given its mode and owner there, where no other user can put a link in
+ * its place, then renamed into place (so the path never refuses connections and no chmod or chown
+ * ever goes through a name another user controls), and removed again when the server closes. An
+ * abstract name is bound exactly (no NUL padding), so that socat's ABSTRACT-CONNECT and other
+ * programs reach it by the same name.
  */
 export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConnection: (s: net.Socket) => void): Promise<net.Server> {
   const server = net.createServer({ pauseOnConnect: false, noDelay: true }, onConnection);
@@ -108,28 +140,43 @@ export async function listenEndpoint(ep: Endpoint, allowRemote: boolean, onConne
     if (!st.isSocket()) throw errnoError('EEXIST', `${ep.path} exists and is not a socket`);
     if (await socketInUse(ep.path)) throw errnoError('EADDRINUSE', `${ep.path} is in use`);
   }
-  const tmp = join(dirname(ep.path), `.${basename(ep.path)}.${process.pid}.tmp`);
-  try { unlinkSync(tmp); } catch { /* not there */ }
-  const old = umask(0o177);
+  const uid = ep.user !== undefined ? userId(ep.user) : -1;
+  const gid = ep.group !== undefined ? groupId(ep.group) : -1;
+  const priv = privateDir(ep.path);
+  const tmp = priv.inside('socket');
+  let placed;
   try {
-    await listen(server, { path: tmp });
-  } finally {
-    umask(old);
-  }
-  try {
-    chmodSync(tmp, ep.perm ?? 0o600);
-    if (ep.user !== undefined || ep.group !== undefined) {
-      chownSync(tmp, ep.user !== undefined ? userId(ep.user) : -1, ep.group !== undefined ? groupId(ep.group) : -1);
+    const old = umask(0o177);
+    try {
+      await listen(server, { path: tmp });
+    } finally {
+      umask(old);
     }
-    renameSync(tmp, ep.path);
+    try {
+      chmodSync(tmp, ep.perm ?? 0o600);
+      if (uid !== -1 || gid !== -1) chownSync(tmp, uid, gid);
+      placed = lstatSync(tmp);
+      renameSync(tmp, ep.path);
+    } catch (e) {
+      server.close();
+      throw e;
+    }
   } catch (e) {
-    server.close();
+    closeSync(priv.fd);
+    priv.remove();
     throw e;
   }
+  priv.remove();
   const close = server.close.bind(server);
   server.close = (cb) => {
-    try { unlinkSync(ep.path); } catch { /* already gone */ }
-    return close(cb);
+    // only our socket: someone who can write the directory may have put another file there since
+    try {
+      const st = lstatSync(ep.path);
+      if (st.ino === placed.ino && st.dev === placed.dev) unlinkSync(ep.path);
+    } catch { /* already gone */ }
+    const r = close(cb);
+    closeSync(priv.fd); // after the close, which unlinks the bound name (gone already) through it
+    return r;
   };
   return server;
 }

@@ -2,6 +2,7 @@
 import { fill } from '@svkit/diag';
 import { parseCommandChar, parseControlChars } from './control-char.js';
 import { parseEndpoint, type Endpoint } from './endpoint.js';
+import { CLIENT_QUEUE } from './limits.js';
 
 /** Parsed procserv options. */
 export interface ProcservOptions {
@@ -48,7 +49,8 @@ ${fill('Runs one interactive program (an IOC shell, a REPL) on a pseudo-terminal
 Options (procServ 2.7 compatible):
  -f --foreground          stay in the foreground (always use this under supervise)
  -n --name=TITLE          name of the child in messages
- -L --logfile=FILE        console log; - is standard output
+ -L --logfile=FILE        console log; - is standard output (a reader that stalls misses
+                          what passes 4 MB, with a line saying how much: the child never waits)
  -I --info-file=FILE      write PID and endpoints to FILE
  -p --pidfile=FILE        write the server's PID to FILE
  -i --ignore=CHARS        drop these characters from clients (^D^C notation, ^^ is ^)
@@ -74,7 +76,8 @@ Options (procServ 2.7 compatible):
 svkit additions:
     --oneshot             exit when the child exits, with its status (128+N for signal N)
     --scrollback=BYTES    output kept for replay to new clients (default 262144, 0 = none)
-    --client-buffer=BYTES output queued per slow client before dropping (default 1048576)
+    --client-buffer=BYTES output queued per slow client before dropping (default 1048576;
+                          16 MB for all clients together, then 64 KB each)
     --console-group=GROUP UNIX socket files are 0660 and belong to GROUP (default 0600, owner only);
                           dialout lets Debian's conserver (user conservr) connect`;
 
@@ -165,7 +168,7 @@ export function parseProcservArgs(argv: string[], env: NodeJS.ProcessEnv): Procs
     ignore: [], logoutCmd: undefined, killCmd: 0x18, toggleCmd: 0x14, killSignal: 9, chdir: undefined, exec: undefined,
     control: [], logPorts: [], allow: false, holdoff: 15, autoRestart: true, wait: false, timefmt: '%c',
     logstamp: undefined, coresize: undefined, quiet: false, oneshot: false, scrollback: 256 * 1024,
-    clientBuffer: 1024 * 1024, consoleGroup: undefined, command: [], show: undefined,
+    clientBuffer: CLIENT_QUEUE, consoleGroup: undefined, command: [], show: undefined,
   };
   let stampDefault = false;
   const set = (def: OptDef, val: string | undefined): void => {

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { errnoError, processIo, runMain, type Io, type Strerr } from '@svkit/diag';
 import { RLIMIT, setrlimit } from '@svkit/sys';
 import { findProgram } from './console-child.js';
+import { ConnectionKeys } from './connection-key.js';
 import { ConsoleLog } from './console-log.js';
 import { ConsoleServer, VERSION } from './console-server.js';
 import { TerminalChannel } from './console-terminal.js';
@@ -73,16 +74,15 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
     e.dieSys(`unable to run ${program}`, err);
   }
   if (o.consoleGroup !== undefined) checkConsoleGroup(o.consoleGroup, e);
-  let server!: ConsoleServer;
   let log: ConsoleLog | undefined;
   if (o.logfile !== undefined) {
     try {
-      log = new ConsoleLog(o.logfile, { stamp: o.logstamp, onPressure: (hold) => server?.setLogPressure(hold) });
+      log = new ConsoleLog(o.logfile, { stamp: o.logstamp });
     } catch (err) {
       e.dieSys(`unable to open log file ${o.logfile}`, err);
     }
   }
-  server = new ConsoleServer({
+  const server = new ConsoleServer({
     title: o.name ?? commandLine,
     named: o.name !== undefined,
     commandLine,
@@ -105,13 +105,22 @@ async function serve(o: ProcservOptions, io: Io, e: Strerr): Promise<number> {
   });
 
   const listeners: net.Server[] = [];
+  const keys = new ConnectionKeys();
   const closeListeners = (): void => { for (const l of listeners) l.close(); };
   const described: string[] = [];
   const endpoints = [...o.control.map((ep) => ({ ep, logger: false })), ...o.logPorts.map((ep) => ({ ep, logger: true }))];
   for (const { ep, logger } of endpoints) {
     const telnet = ep.kind === 'tcp';
     try {
-      listeners.push(await listenEndpoint(ep, o.allow, (s) => server.attach(s, telnet, logger)));
+      listeners.push(await listenEndpoint(ep, o.allow, (s) => {
+        if (!telnet) { server.attach(s, false, logger); return; }
+        s.on('error', () => { /* a reset while its key is looked up: 'close' follows */ });
+        keys.keyOf(s, (key) => {
+          if (s.destroyed) return;
+          if (key === undefined) server.refuse(s, '@@@ Too many connections at once, try again later\r\n');
+          else server.attach(s, true, logger, false, key);
+        });
+      }));
     } catch (err) {
       closeListeners();
       e.dieSys(`unable to listen on ${describeEndpoint(ep, o.allow)}`, err);

@@ -11,7 +11,11 @@ UNIX socket endpoint, relative to the service directory (a TCP console becomes t
   --logdir DIR   directory of conserver's console logs (default /var/log/conserver, Debian's)
   --no-logfile   no logfile line (conserver.cf's defaults decide)
   --master HOST  the conserver managing the consoles (default localhost)
-Services it cannot describe are warned about and left out; exit 0 unless SCANDIR is unreadable.`;
+Services it cannot describe are warned about and left out; exit 0 unless SCANDIR is unreadable.
+A name belongs to its directory: services whose directory and run are root's (or yours) and
+writable by no one else claim their names first. Another user's service may use its own name or a
+free one (never a trusted console's name or another service's), and only a UNIX socket inside its
+own directory, reached without a symbolic link (no TCP port); what breaks this is warned about.`;
 
 const PLAIN = /^[A-Za-z0-9._+@:,=/-]+$/;
 
