@@ -1,9 +1,10 @@
 /**
  * supervise/adopt: proof that the process the status names is a child a supervisor started for
  * this very directory, so that a restarted supervisor can take it over. The record is
- * "PID STARTTIME BOOTID DEV:INO": the kernel start time tells a reused pid apart, the boot id a
- * record from before a reboot, and the service directory's device and inode a supervise/ moved in
- * from another service. Only a supervise/ that is ours (checked when it is opened: owner, mode, no
+ * "PID STARTTIME BOOTID DEV:INO [PIPE]": the kernel start time tells a reused pid apart, the boot id
+ * a record from before a reboot, and the service directory's device and inode a supervise/ moved in
+ * from another service. PIPE, the inode of the log pipe the child was given (its stdout, or a
+ * logger's stdin), lets a new svscan reconnect that very pipe and nothing else. Only a supervise/ that is ours (checked when it is opened: owner, mode, no
  * link) can hold it, so the owner of the service directory cannot forge it.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -34,11 +35,11 @@ function bootId(): string {
  * lock), and a record left half-written by a crash matches no process. It stays after the child
  * exits: a record of a dead process never matches the status (pid 0) nor a live start time.
  */
-export function recordChild(sup: DirHandle, key: string, pid: number): void {
+export function recordChild(sup: DirHandle, key: string, pid: number, pipe?: number): void {
   const st = procStartTime(pid);
   if (st === undefined) return;
   try {
-    sup.writeInPlace(NAME.adopt, Buffer.from(`${pid} ${st} ${bootId()} ${key}\n`), MODE_ADOPT);
+    sup.writeInPlace(NAME.adopt, Buffer.from(`${pid} ${st} ${bootId()} ${key}${pipe === undefined ? '' : ` ${pipe}`}\n`), MODE_ADOPT);
   } catch { /* adoption is a bonus */ }
 }
 
@@ -52,6 +53,17 @@ export function forgetChild(sup: DirHandle): void {
  * time, this boot and directory `key`, and it is alive. Otherwise undefined (and a stale record is removed).
  */
 export function adoptablePid(sup: DirHandle, key: string): number | undefined {
+  return adoptable(sup, key)?.pid;
+}
+
+/** What adoption found: the pid, and the inode of its log pipe when the record names one. */
+export interface Adoptable {
+  pid: number;
+  pipe?: number;
+}
+
+/** adoptablePid, with the log pipe's inode of a 5-field record. */
+export function adoptable(sup: DirHandle, key: string): Adoptable | undefined {
   let pid: number;
   let recorded: string[];
   try {
@@ -64,8 +76,10 @@ export function adoptablePid(sup: DirHandle, key: string): number | undefined {
   }
   // a 2-field record ("PID STARTTIME") was written by an svkit before boot id and directory were
   // recorded: accepted from a checked supervise/ so that an upgrade does not start services twice
-  const fresh = recorded.length === 4 && recorded[2] === bootId() && recorded[3] === key;
-  if (pid && (fresh || recorded.length === 2) && recorded[0] === String(pid) && procStartTime(pid) === recorded[1] && ownProcess(pid)) return pid;
+  const fresh = (recorded.length === 4 || recorded.length === 5) && recorded[2] === bootId() && recorded[3] === key;
+  if (pid && (fresh || recorded.length === 2) && recorded[0] === String(pid) && procStartTime(pid) === recorded[1] && ownProcess(pid)) {
+    return { pid, pipe: recorded.length === 5 && /^\d+$/.test(recorded[4]!) ? Number(recorded[4]) : undefined };
+  }
   forgetChild(sup);
   return undefined;
 }
@@ -85,11 +99,11 @@ function ownProcess(pid: number): boolean {
 }
 
 /**
- * adoptablePid for a service directory no supervisor has opened yet (svscan pairing an adopted
+ * adoptable() for a service directory no supervisor has opened yet (svscan pairing an adopted
  * service with its logger's pipe), at `path` (a link followed: /proc/self/fd/N of a directory held
  * open): undefined unless the directory is ours or root's and its supervise/ passes the same checks.
  */
-export function adoptablePidAt(path: string): number | undefined {
+export function adoptableAt(path: string): Adoptable | undefined {
   let service: DirHandle;
   try {
     service = DirHandle.open(path, true);
@@ -101,7 +115,7 @@ export function adoptablePidAt(path: string): number | undefined {
     if (!trustedOwner(st.uid)) return undefined; // another user's: never looked into
     const sup = openSuperviseDir(service, true, path);
     try {
-      return adoptablePid(sup, `${st.dev}:${st.ino}`);
+      return adoptable(sup, `${st.dev}:${st.ino}`);
     } finally {
       sup.close();
     }

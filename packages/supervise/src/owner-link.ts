@@ -13,6 +13,7 @@ import { errnoText, type Io } from '@svkit/diag';
 import { closeQuiet, dupFd, O_CLOEXEC, O_NONBLOCK_FLAG, onChildExit, pipe2, seqpacketPair, sendFds, type ChildExit } from '@svkit/sys';
 import { encodeMessage, OWNER_FD, type OwnerMessage } from './owner-channel.js';
 import { ownerCredentials, spawnAs } from './run-as.js';
+import { relayTo } from './owner-output.js';
 import { SVSCAN_NODE_FLAGS } from './svscan-flags.js';
 
 /** The owner's program, beside this module (dist/ or the bundle in dist/bundle/). */
@@ -138,20 +139,27 @@ export class OwnerLink {
     this.clearTimer();
     const [ours, theirs] = seqpacketPair();
     const [bellRead, bellWrite] = pipe2(O_CLOEXEC | O_NONBLOCK_FLAG);
-    const fds = new Map<number, number | 'null'>([[0, 'null'], [1, 1], [2, 2], [OWNER_FD.socket, theirs], [OWNER_FD.bell, bellRead]]);
-    const creds = ownerCredentials(this.opts.uid, this.opts.gid);
+    // its stdout and stderr are pipes of its own that we copy into ours, never our descriptors (owner-output.ts)
+    const uid = this.opts.uid;
+    const out = relayTo(1, (n) => this.warn(`${n} bytes of output of uid ${uid}'s services dropped: svscan's stdout is not read fast enough`));
+    const err = relayTo(2, (n) => this.warn(`${n} bytes of uid ${uid}'s messages dropped: svscan's stderr is not read fast enough`));
+    const fds = new Map<number, number | 'null'>([[0, 'null'], [1, out.write], [2, err.write], [OWNER_FD.socket, theirs], [OWNER_FD.bell, bellRead]]);
+    const creds = ownerCredentials(uid, this.opts.gid);
     this.lastStart = Date.now();
+    const ownEnds = [theirs, bellRead, ...[out.write, err.write].filter((fd) => fd > 2)];
     try {
-      this.pid = spawnAs({ file: process.execPath, argv: ['node', ...SVSCAN_NODE_FLAGS, OWNER_PROGRAM, String(this.opts.uid)], env: process.env, cwd: '/', fds }, creds);
+      // a session of its own (no controlling terminal: nothing to inject into), only the descriptors above
+      this.pid = spawnAs({ file: process.execPath, argv: ['node', ...SVSCAN_NODE_FLAGS, OWNER_PROGRAM, String(uid)], env: process.env, cwd: '/', fds, setsid: true, closeFrom: OWNER_FD.bell + 1 }, creds);
     } catch (e) {
-      this.warn(`unable to start the supervisor of uid ${this.opts.uid}: ${errnoText(e)}`);
-      for (const fd of [ours, theirs, bellRead, bellWrite]) closeQuiet(fd);
+      this.warn(`unable to start the supervisor of uid ${uid}: ${errnoText(e)}`);
+      for (const fd of [ours, bellWrite, ...ownEnds]) closeQuiet(fd);
+      out.close();
+      err.close();
       this.state = 'running'; // as if it had started and died at once
       this.planRestart();
       return;
     }
-    closeQuiet(theirs);
-    closeQuiet(bellRead);
+    for (const fd of ownEnds) closeQuiet(fd);
     this.sock = ours;
     this.bell = bellWrite;
     this.state = 'running';

@@ -20,14 +20,18 @@ export interface Credentials {
 /** util-linux's setpriv: sets uid, gid and supplementary groups, then execs (no Node start-up). */
 export const SETPRIV = '/usr/bin/setpriv';
 
+/** The group of a uid without an account whose directory's group is root's: nogroup, never gid 0. */
+export const NO_GROUP = 65534;
+
 /**
  * The credentials for programs of a directory owned by `uid` (group `gid`): undefined when they
- * run as the supervisor does (the directory is ours or root's).
+ * run as the supervisor does (the directory is ours or root's). A uid without an account gets the
+ * directory's group and no others, never root's group (a directory chowned to uid:root).
  */
 export function ownerCredentials(uid: number, gid: number): Credentials | undefined {
   if (trustedOwner(uid)) return undefined;
   const pw = getpwuid(uid);
-  if (!pw) return { uid, gid, groups: [] };
+  if (!pw) return { uid, gid: gid === 0 ? NO_GROUP : gid, groups: [] };
   return { uid, gid: pw.gid, groups: getgrouplist(pw.name, pw.gid) };
 }
 

@@ -16,12 +16,14 @@ import { closeQuiet, O_CLOEXEC, openDirPath } from '@svkit/sys';
 import { ServiceSet, LOGGER_KILL_MS, RESCAN_MS, type Entry } from './service-set.js';
 import { OwnerLink } from './owner-link.js';
 import { trustedOwner } from './service-dir-open.js';
-import { untrustedPath } from './path-trust.js';
+import { untrustedPath, untrustedRoute } from './path-trust.js';
 
 export { LOGGER_KILL_MS, LOGGER_TERM_MS, RESCAN_MS } from './service-set.js';
 
 /** Every this many checks, a full scan re-stats every entry (catches replaced directories a lost event hid). */
 export const FULL_SCAN_EVERY = 12;
+/** Scans that directory events ask for come at least this far apart. */
+export const SCAN_GAP_MS = 200;
 /** At shutdown, services that ignore their down signal get SIGKILL after this. */
 export const SHUTDOWN_KILL_MS = 8000;
 
@@ -57,6 +59,7 @@ export class Scanner {
   /** The scan directory's inode and mtime when it was last read (an entry added, removed or renamed changes it). */
   private lastStamp = '';
   private ticks = 0;
+  private lastScan = 0;
 
   constructor(private readonly opts: ScannerOptions) {
     this.set = new ServiceSet({
@@ -72,7 +75,11 @@ export class Scanner {
   start(): void {
     this.scan();
     try {
-      this.watcher = watch('.', { persistent: true }, () => this.queueScan());
+      // entries made, removed or renamed; not the attribute changes of a directory in it, which its owner
+      // can cause as often as they like (a chmod loop would keep root rescanning)
+      this.watcher = watch('.', { persistent: true }, (ev) => {
+        if (ev === 'rename') this.queueScan();
+      });
       this.watcher.on('error', (e) => this.warn(`unable to watch the scan directory: ${errnoText(e)}`));
     } catch (e) {
       this.warn(`unable to watch the scan directory, rescanning every 5 seconds only: ${errnoText(e)}`);
@@ -93,19 +100,26 @@ export class Scanner {
     }
   }
 
-  /** Scans soon (once per burst of directory events). */
+  /**
+   * Scans soon: once per burst of directory events, and at most once per SCAN_GAP_MS (entries made
+   * and removed in a loop cost one scan each interval, not one per event).
+   */
   queueScan(): void {
     if (this.scanQueued || this.shuttingDown) return;
     this.scanQueued = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.scanQueued = false;
       this.scan();
-    });
+    };
+    const wait = this.lastScan + SCAN_GAP_MS - Date.now();
+    if (wait <= 0) setImmediate(run);
+    else setTimeout(run, wait);
   }
 
   /** Reads the scan directory and starts what is not supervised yet. */
   scan(): void {
     if (this.shuttingDown) return;
+    this.lastScan = Date.now();
     let names: string[];
     try {
       this.lastStamp = dirStamp(); // before reading: a change during the read shows at the next check
@@ -151,6 +165,13 @@ export class Scanner {
       const fst = fstatSync(fd);
       key = `${fst.dev}:${fst.ino}`;
       seen.add(key);
+      // root follows a link only through what root or the directory's owner alone can change
+      const why = this.root && !this.set.entries.has(key) && !this.foreign.has(key) ? untrustedRoute(name, fd, fst.uid) : undefined;
+      if (why) {
+        closeQuiet(fd);
+        this.warn(`unable to supervise ${name}: ${why}`);
+        return;
+      }
       if (this.set.entries.has(key) || this.foreign.has(key)) {
         closeQuiet(fd);
         ent = this.set.entries.get(key);

@@ -5,11 +5,11 @@
  * service with a log/ is paired with its logger through a pipe that outlives restarts of either
  * side. A log/ added to a running service is noticed through one shared inotify instance.
  */
-import { constants, fstatSync, openSync, statSync } from 'node:fs';
+import { constants, fstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { errnoText, type Io } from '@svkit/diag';
 import { closeQuiet, O_CLOEXEC, openDirPath, pipe2 } from '@svkit/sys';
 import { LOG } from '@svkit/protocol/layout';
-import { adoptablePidAt } from './adopt-record.js';
+import { adoptableAt } from './adopt-record.js';
 import { Supervisor } from './supervisor.js';
 import { SuperviseError, trustedOwner } from './service-dir-open.js';
 import { SubdirWatch } from './subdir-watch.js';
@@ -182,21 +182,18 @@ export class ServiceSet {
   }
 
   /**
-   * The pipe between a service and its logger. If the service is still running from an earlier
-   * supervisor (adoption), its stdout is reopened through /proc so no line is lost: only a service of
-   * a directory that is ours or root's, and only when what opens is a pipe. Otherwise a new pipe.
-   * (The logger's stdin is never reopened: a logger may run as another user, whose descriptors are
-   * theirs to swap.)
+   * The pipe between a service and its logger. If the service or its logger still runs from an
+   * earlier supervisor (adoption), the very pipe it holds is reopened through /proc/PID/fd so no
+   * line is lost: only the pipe its adoption record names (by inode), checked again on what was
+   * opened; with an older record (no pipe named), only for a process that runs as we do. The logger
+   * is looked at only in a log/ of our own or root's. Otherwise a new pipe.
    */
   private makePipe(ent: Entry): [number, number] {
-    const pid = adoptablePidAt(`/proc/self/fd/${ent.fd}`);
-    if (pid !== undefined) {
-      let rw: number | undefined;
-      try {
-        rw = openSync(`/proc/${pid}/fd/1`, constants.O_RDWR | constants.O_NONBLOCK | O_CLOEXEC);
-        if (fstatSync(rw).isFIFO()) return [rw, rw];
-      } catch { /* not ours to open: new pipe */ }
-      if (rw !== undefined) closeQuiet(rw);
+    for (const [path, fd] of [[`/proc/self/fd/${ent.fd}`, 1], [`/proc/self/fd/${ent.fd}/${LOG}`, 0]] as const) {
+      const found = adoptableAt(path);
+      if (!found) continue;
+      const rw = reopenPipe(found.pid, fd, found.pipe);
+      if (rw !== undefined) return [rw, rw];
     }
     return pipe2(O_CLOEXEC);
   }
@@ -341,4 +338,34 @@ export class ServiceSet {
   private warn(msg: string): void {
     this.opts.io.err(`${this.opts.prog}: warning: ${msg}\n`);
   }
+}
+
+/** Every uid of process `pid` (real, effective, saved, filesystem) is ours. */
+function runsAsUs(pid: number): boolean {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'latin1').split('\n').find((l) => l.startsWith('Uid:'));
+    const euid = String(process.geteuid!());
+    return line !== undefined && line.slice(4).trim().split(/\s+/).every((u) => u === euid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reopens descriptor `fd` of process `pid` read-write (a second end of the same pipe), when it is
+ * the pipe of inode `pipe` (or, without one, any pipe of a process that runs as we do); blocking,
+ * as the pipe's ends are. Undefined when it is not that pipe, or cannot be opened.
+ */
+function reopenPipe(pid: number, fd: number, pipe: number | undefined): number | undefined {
+  const at = `/proc/${pid}/fd/${fd}`;
+  let rw: number | undefined;
+  try {
+    const link = readlinkSync(at);
+    if (pipe === undefined ? !runsAsUs(pid) || !link.startsWith('pipe:') : link !== `pipe:[${pipe}]`) return undefined;
+    rw = openSync(at, constants.O_RDWR | constants.O_NOCTTY | O_CLOEXEC);
+    const st = fstatSync(rw);
+    if (st.isFIFO() && (pipe === undefined || st.ino === pipe)) return rw; // what opened is what was checked
+  } catch { /* not ours to open: new pipe */ }
+  if (rw !== undefined) closeQuiet(rw);
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * restarts it, obeys control letters. Used alone by `supervise` and many times in-process by
  * `svscan`. Everything it does is driven through the state x event table in supervisor-table.ts.
  */
+import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -609,7 +610,7 @@ export class Supervisor {
       return;
     }
     if (this.recordPid) {
-      if (this.dirs && this.pid === this.recordPid && !this.closed) recordChild(this.dirs.sup, this.dirs.key, this.recordPid);
+      if (this.dirs && this.pid === this.recordPid && !this.closed) recordChild(this.dirs.sup, this.dirs.key, this.recordPid, this.logPipe());
       this.recordPid = 0;
     }
     const status = this.statusDirty;
@@ -633,6 +634,18 @@ export class Supervisor {
         this.warn(`unable to write ${this.dir}/supervise/status: ${errnoText(e)}`);
       }
     }
+  }
+
+  /** The inode of the log pipe ./run gets (its stdout, or a logger's stdin), for the adoption record. */
+  private logPipe(): number | undefined {
+    for (const fd of (this.opts.stdio ?? []).slice(0, 2)) {
+      if (typeof fd !== 'number') continue;
+      try {
+        const st = fstatSync(fd);
+        if (st.isFIFO()) return st.ino;
+      } catch { /* closed */ }
+    }
+    return undefined;
   }
 
   /** Extra state for svstat --json and tests. */

@@ -24,6 +24,15 @@ const c = {
   sigfillset: lib.func('int sigfillset(_Out_ uint8_t *set)'),
 };
 
+/** glibc >= 2.34 has it; where it is missing, closeFrom fails with ENOSYS. */
+const faClosefrom = ((): ((actions: Uint8Array, from: number) => number) | undefined => {
+  try {
+    return lib.func('int posix_spawn_file_actions_addclosefrom_np(_Inout_ uint8_t *actions, int from)') as (actions: Uint8Array, from: number) => number;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** What posix_spawn runs (see spawnProcess). */
 export interface SpawnSpec {
   /** The program: a path (relative to `cwd` when it has a slash), else searched on PATH when `search`. */
@@ -45,6 +54,11 @@ export interface SpawnSpec {
   setsid?: boolean;
   /** Search PATH for `file` when it has no slash (default: no search, as execve). */
   search?: boolean;
+  /**
+   * Close every descriptor from this one up in the program, even those we inherited without
+   * close-on-exec (a program of another user gets exactly the descriptors named in `fds`).
+   */
+  closeFrom?: number;
 }
 
 const POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -83,6 +97,10 @@ export function spawnProcess(spec: SpawnSpec): number {
       // /dev/null on fd 1 is what Node puts in place of a closed one: see packages/log/src/closed-stdout.ts)
       if (from === 'null') checkReturned(c.fa_open(actions, to, '/dev/null', to === 0 ? O_RDONLY : O_WRONLY, 0), 'posix_spawn_file_actions_addopen', spec.file);
       else checkReturned(c.fa_dup2(actions, from, to), 'posix_spawn_file_actions_adddup2', spec.file);
+    }
+    if (spec.closeFrom !== undefined) {
+      if (!faClosefrom) throw errnoError('ENOSYS', `posix_spawn_file_actions_addclosefrom_np (glibc 2.34), to start ${spec.file} with its descriptors alone`);
+      checkReturned(faClosefrom(actions, spec.closeFrom), 'posix_spawn_file_actions_addclosefrom_np', spec.file);
     }
     if (spec.cwdFd !== undefined) checkReturned(c.fa_fchdir(actions, spec.cwdFd), 'posix_spawn_file_actions_addfchdir_np', spec.file);
     else if (spec.cwd !== undefined) checkReturned(c.fa_chdir(actions, spec.cwd), 'posix_spawn_file_actions_addchdir_np', spec.file);
