@@ -18,9 +18,13 @@ import { serviceRegistry } from './service-metrics.js';
 import { loadAssets } from './static-assets.js';
 import { bridgeConsole, consoleSocket } from './console-bridge.js';
 import { controlRequestAllowed, hostAllowed, originAllowed, roleOf, type AccessConfig, type Role } from './http-auth.js';
+import { StreamBudget } from './stream-budget.js';
+import { limitConnections } from './connection-limit.js';
+import {
+  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_BODIES_TOTAL, MAX_BODY, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONSOLES,
+  REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_MS,
+} from './limits.js';
 
-/** Largest request body read (XML-RPC calls and control requests are small). */
-export const MAX_BODY = 1024 * 1024;
 /** Most log lines one API call returns. */
 export const MAX_LINES = 5000;
 /** Bytes of log sent first by /logtail (as supervisord). */
@@ -29,6 +33,8 @@ const LOGTAIL_FIRST = 1024;
 export interface WebOptions extends AccessConfig {
   /** The scan directories (svscan's, pmtr's...), first one first for a name in two. */
   scanDirs: string[];
+  /** Where warnings go (`svweb: warning: ...`); none by default. */
+  warn?: (msg: string) => void;
 }
 
 class HttpError extends Error {
@@ -43,21 +49,38 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(b);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Bytes of request bodies being read, all requests together. */
+interface BodyCount {
+  total: number;
+}
+
+/** Reads a request body of at most MAX_BODY bytes, while all bodies being read stay under MAX_BODIES_TOTAL. */
+function readBody(req: IncomingMessage, bodies: BodyCount): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let n = 0;
-    req.on('data', (d: Buffer) => {
-      n += d.length;
-      if (n > MAX_BODY) {
-        reject(new HttpError(413, 'request body too large'));
+    let done = false;
+    const finish = (e?: Error): void => {
+      if (done) return;
+      done = true;
+      bodies.total -= n;
+      if (e) {
+        reject(e);
         req.destroy();
-        return;
-      }
-      chunks.push(d);
+      } else resolve(Buffer.concat(chunks));
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return finish(new HttpError(413, 'request body too large'));
+    req.on('data', (d: Buffer) => {
+      if (done) return;
+      n += d.length;
+      bodies.total += d.length;
+      if (n > MAX_BODY) finish(new HttpError(413, 'request body too large'));
+      else if (bodies.total > MAX_BODIES_TOTAL) finish(new HttpError(503, 'too many requests being received, try again'));
+      else chunks.push(d);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => finish());
+    req.on('error', (e) => finish(e));
+    req.on('close', () => finish(new HttpError(400, 'request aborted')));
   });
 }
 
@@ -91,6 +114,14 @@ export function createWebServer(opts: WebOptions): WebServer {
   const scan = new ScanState(opts.scanDirs);
   const rpc = new SupervisorRpc(scan);
   const followers = new LogFollowers();
+  const budget = new StreamBudget();
+  const bodies: BodyCount = { total: 0 };
+  /** A streaming response in the budget: dropped when stuck; `ready()` before producing for it. */
+  const streamHandle = (res: ServerResponse): ReturnType<StreamBudget['add']> => {
+    const h = budget.add({ queued: () => res.writableLength, drop: () => res.destroy() });
+    res.on('close', () => h.close());
+    return h;
+  };
   const assets = loadAssets();
   const registry = serviceRegistry(scan);
   const access = (role: Role): Record<string, unknown> => ({ readOnly: role !== 'operator', role });
@@ -98,7 +129,7 @@ export function createWebServer(opts: WebOptions): WebServer {
   const events = new Map<Role, LiveEvents>();
   const eventsFor = (role: Role): LiveEvents => {
     let e = events.get(role);
-    if (!e) events.set(role, (e = new LiveEvents(scan, () => access(role))));
+    if (!e) events.set(role, (e = new LiveEvents(scan, () => access(role), budget)));
     return e;
   };
 
@@ -134,7 +165,7 @@ export function createWebServer(opts: WebOptions): WebServer {
       if (!originAllowed(req) || !/^text\/xml\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(403, 'XML-RPC needs Content-Type: text/xml from this origin');
       let out: string;
       try {
-        const call = parseCall((await readBody(req)).toString('utf8'));
+        const call = parseCall((await readBody(req, bodies)).toString('utf8'));
         out = encodeResponse(await rpc.call(call.method, call.params, { canControl: role === 'operator' }));
       } catch (e) {
         if (e instanceof HttpError) throw e;
@@ -154,7 +185,8 @@ export function createWebServer(opts: WebOptions): WebServer {
       const first = readLogRange(lp, -LOGTAIL_FIRST, 0); // ENOENT: 404 as supervisord
       res.writeHead(200, { 'content-type': 'text/plain;charset=utf-8', 'x-accel-buffering': 'no', 'cache-control': 'no-store' });
       res.write(localText(first.data.toString('utf8')));
-      const off = followers.subscribe(lp, first.offset + first.data.length, (text) => res.write(text));
+      const h = streamHandle(res);
+      const off = followers.subscribe(lp, first.offset + first.data.length, (text) => res.write(text), () => h.ready());
       res.on('close', off);
       return;
     }
@@ -193,10 +225,8 @@ export function createWebServer(opts: WebOptions): WebServer {
         } catch { /* no log yet: follow it from its start */ }
         sseStart(res);
         sseSend(res, 'lines', localText(t.text).split('\n').slice(0, -1));
-        const off = followers.subscribe(logPath(ref.dir), t.size, (text) => {
-          if (res.writableLength > 4 * 1024 * 1024) res.destroy();
-          else sseSend(res, 'lines', text.split('\n').slice(0, -1));
-        });
+        const h = streamHandle(res);
+        const off = followers.subscribe(logPath(ref.dir), t.size, (text) => sseSend(res, 'lines', text.split('\n').slice(0, -1)), () => h.ready());
         res.on('close', off);
         return;
       }
@@ -205,7 +235,7 @@ export function createWebServer(opts: WebOptions): WebServer {
         if (role !== 'operator') throw new HttpError(403, 'read-only: control is not allowed', 'EROFS');
         let body: { letters?: unknown; action?: unknown };
         try {
-          body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+          body = JSON.parse((await readBody(req, bodies)).toString('utf8') || '{}');
         } catch {
           throw new HttpError(400, 'body is not JSON', 'EINVAL');
         }
@@ -236,7 +266,9 @@ export function createWebServer(opts: WebOptions): WebServer {
     } catch { /* reported when a request needs it */ }
   });
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const server = createServer({
+    keepAlive: true, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       let status: number;
       let message: string;
@@ -251,7 +283,8 @@ export function createWebServer(opts: WebOptions): WebServer {
       sendJson(res, status, { error: message, code: code ?? null });
     });
   });
-  server.headersTimeout = 30000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  limitConnections(server, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS, opts.warn ?? (() => undefined));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: number, text: string): void => {
@@ -263,6 +296,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/api\/services\/([^/]+)\/console$/.exec(url.pathname);
     if (!m) return refuse(404, 'Not Found');
+    if (wss.clients.size >= MAX_CONSOLES) return refuse(503, 'Service Unavailable');
     let path: string;
     try {
       path = consoleSocket(scan.ref(decodeURIComponent(m[1]!)).dir);
@@ -270,7 +304,7 @@ export function createWebServer(opts: WebOptions): WebServer {
       return refuse(404, 'Not Found');
     }
     const readOnly = role !== 'operator' || url.searchParams.get('readonly') === '1';
-    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, path, readOnly));
+    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, path, readOnly, budget));
   });
 
   return {
@@ -278,6 +312,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     async close() {
       for (const e of events.values()) e.closeAll();
       followers.closeAll();
+      budget.closeAll();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => {
         server.close(() => r());
