@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ScanState } from './scan-state.js';
-import type { StreamBudget, StreamHandle } from './stream-budget.js';
+import type { StreamHandle } from './stream-budget.js';
 
 /** How often listeners get changes. */
 export const EVENT_INTERVAL_MS = 1000;
@@ -28,20 +28,18 @@ export class LiveEvents {
   private timer: NodeJS.Timeout | undefined;
   private last = new Map<string, string>();
 
-  constructor(private readonly scan: ScanState, private readonly extra: () => Record<string, unknown>, private readonly budget: StreamBudget) {}
+  constructor(private readonly scan: ScanState, private readonly extra: () => Record<string, unknown>) {}
 
   private full(res: ServerResponse): void {
     sseSend(res, 'services', { ...this.extra(), now: Date.now() / 1000, services: this.scan.snapshot() });
   }
 
-  /** Adds a listener: it gets the full list now and changes later. */
-  add(res: ServerResponse): void {
+  /** Adds a listener (`handle`: its place in the stream budget): it gets the full list now and changes later. */
+  add(res: ServerResponse, handle: StreamHandle): void {
     sseStart(res);
     this.full(res);
-    const handle = this.budget.add({ queued: () => res.writableLength, drop: () => res.destroy() });
     this.listeners.set(res, { handle, behind: false });
     res.on('close', () => {
-      handle.close();
       this.listeners.delete(res);
       if (this.listeners.size === 0) this.stop();
     });
@@ -83,10 +81,7 @@ export class LiveEvents {
 
   closeAll(): void {
     this.stop();
-    for (const [r, l] of this.listeners) {
-      l.handle.close();
-      r.end();
-    }
+    for (const r of this.listeners.keys()) r.end();
     this.listeners.clear();
   }
 }

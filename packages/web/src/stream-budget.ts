@@ -1,5 +1,6 @@
 /**
- * The memory budget of svweb's outgoing streams (log tails, SSE, consoles). A producer asks
+ * The memory budget of what svweb sends: every response, and the streams (log tails, SSE,
+ * consoles) as they go. A producer asks
  * `ready()` before it produces for a client: yes only while that client's queue is under
  * STREAM_HIGH_WATER and the queues of all clients together are under STREAMS_TOTAL. A producer
  * that held back can ask to be woken (`whenReady`) once the client may take data again. A client
@@ -84,6 +85,11 @@ export class StreamBudget {
     let n = 0;
     for (const h of this.handles) n += h.client.queued();
     return n;
+  }
+
+  /** True when all clients together have as much queued as allowed: produce nothing new for anyone. */
+  full(): boolean {
+    return this.queuedTotal() >= this.total;
   }
 
   ready(h: StreamHandle): boolean {

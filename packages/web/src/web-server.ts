@@ -18,7 +18,7 @@ import { serviceRegistry } from './service-metrics.js';
 import { loadAssets } from './static-assets.js';
 import { bridgeConsole, consoleSocket } from './console-bridge.js';
 import { controlRequestAllowed, hostAllowed, originAllowed, roleOf, type AccessConfig, type Role } from './http-auth.js';
-import { StreamBudget } from './stream-budget.js';
+import { StreamBudget, type StreamHandle } from './stream-budget.js';
 import { limitConnections } from './connection-limit.js';
 import {
   HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_BODIES_TOTAL, MAX_BODY, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONSOLES,
@@ -54,28 +54,37 @@ interface BodyCount {
   total: number;
 }
 
-/** Reads a request body of at most MAX_BODY bytes, while all bodies being read stay under MAX_BODIES_TOTAL. */
+/**
+ * Reads a request body of at most MAX_BODY bytes, while all bodies being read stay under
+ * MAX_BODIES_TOTAL. Past either, the rest is read and dropped and the request fails (413, 503) once
+ * it is all in: a client still sending gets its answer (REQUEST_TIMEOUT_MS ends one that never stops).
+ */
 function readBody(req: IncomingMessage, bodies: BodyCount): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let n = 0;
+    let failed: HttpError | undefined;
     let done = false;
+    const fail = (e: HttpError): void => {
+      failed ??= e;
+      bodies.total -= n;
+      n = 0;
+      chunks = [];
+    };
     const finish = (e?: Error): void => {
       if (done) return;
       done = true;
-      bodies.total -= n;
-      if (e) {
-        reject(e);
-        req.destroy();
-      } else resolve(Buffer.concat(chunks));
+      if (!failed) bodies.total -= n;
+      if (e ?? failed) reject(e ?? failed);
+      else resolve(Buffer.concat(chunks));
     };
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return finish(new HttpError(413, 'request body too large'));
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) fail(new HttpError(413, 'request body too large'));
     req.on('data', (d: Buffer) => {
-      if (done) return;
+      if (failed || done) return;
       n += d.length;
       bodies.total += d.length;
-      if (n > MAX_BODY) finish(new HttpError(413, 'request body too large'));
-      else if (bodies.total > MAX_BODIES_TOTAL) finish(new HttpError(503, 'too many requests being received, try again'));
+      if (n > MAX_BODY) fail(new HttpError(413, 'request body too large'));
+      else if (bodies.total > MAX_BODIES_TOTAL) fail(new HttpError(503, 'too many requests being received, try again'));
       else chunks.push(d);
     });
     req.on('end', () => finish());
@@ -116,11 +125,9 @@ export function createWebServer(opts: WebOptions): WebServer {
   const followers = new LogFollowers();
   const budget = new StreamBudget();
   const bodies: BodyCount = { total: 0 };
-  /** A streaming response in the budget: dropped when stuck; `ready()` before producing for it. */
-  const streamHandle = (res: ServerResponse): ReturnType<StreamBudget['add']> => {
-    const h = budget.add({ queued: () => res.writableLength, drop: () => res.destroy() });
-    res.on('close', () => h.close());
-    return h;
+  /** Refuses to produce a response while all clients together have too much queued. */
+  const roomForMore = (): void => {
+    if (budget.full()) throw new HttpError(503, 'too much output queued for clients, try again');
   };
   const assets = loadAssets();
   const registry = serviceRegistry(scan);
@@ -129,7 +136,7 @@ export function createWebServer(opts: WebOptions): WebServer {
   const events = new Map<Role, LiveEvents>();
   const eventsFor = (role: Role): LiveEvents => {
     let e = events.get(role);
-    if (!e) events.set(role, (e = new LiveEvents(scan, () => access(role), budget)));
+    if (!e) events.set(role, (e = new LiveEvents(scan, () => access(role))));
     return e;
   };
 
@@ -138,7 +145,9 @@ export function createWebServer(opts: WebOptions): WebServer {
     res.end(UNAUTHORIZED_BODY);
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers `req`; `h` is the response's place in the budget (streams ask it before producing). */
+  async function handle(req: IncomingMessage, res: ServerResponse, h: StreamHandle): Promise<void> {
+    roomForMore();
     if (!hostAllowed(req, opts)) throw new HttpError(403, 'Host not allowed (svweb without accounts answers only loopback names)');
     const role = roleOf(req, opts);
     if (!role) return unauthorized(res);
@@ -172,6 +181,7 @@ export function createWebServer(opts: WebOptions): WebServer {
         out = encodeFault(e instanceof RpcFault ? e : new RpcFault(30, `FAILED: ${(e as Error).message}`));
       }
       const b = Buffer.from(out);
+      roomForMore(); // after the awaits
       res.writeHead(200, { 'content-type': 'text/xml', 'content-length': b.length });
       res.end(b);
       return;
@@ -185,7 +195,6 @@ export function createWebServer(opts: WebOptions): WebServer {
       const first = readLogRange(lp, -LOGTAIL_FIRST, 0); // ENOENT: 404 as supervisord
       res.writeHead(200, { 'content-type': 'text/plain;charset=utf-8', 'x-accel-buffering': 'no', 'cache-control': 'no-store' });
       res.write(localText(first.data.toString('utf8')));
-      const h = streamHandle(res);
       const off = followers.subscribe(lp, first.offset + first.data.length, (text) => res.write(text), () => h.ready());
       res.on('close', off);
       return;
@@ -199,7 +208,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     }
 
     if (path === '/api/events' && method === 'GET') {
-      eventsFor(role).add(res);
+      eventsFor(role).add(res, h);
       return;
     }
     if (path === '/api/services' && method === 'GET') {
@@ -225,7 +234,6 @@ export function createWebServer(opts: WebOptions): WebServer {
         } catch { /* no log yet: follow it from its start */ }
         sseStart(res);
         sseSend(res, 'lines', localText(t.text).split('\n').slice(0, -1));
-        const h = streamHandle(res);
         const off = followers.subscribe(logPath(ref.dir), t.size, (text) => sseSend(res, 'lines', text.split('\n').slice(0, -1)), () => h.ready());
         res.on('close', off);
         return;
@@ -252,6 +260,7 @@ export function createWebServer(opts: WebOptions): WebServer {
           // svc's words; the service exists, its supervise does not listen (ENXIO) or has no control FIFO yet
           throw new HttpError(409, (e as Error).message, (e as NodeJS.ErrnoException).code);
         }
+        roomForMore(); // after the awaits
         return sendJson(res, 200, { ok: true, letters, service: scan.view(name) });
       }
       throw new HttpError(405, 'method not allowed');
@@ -269,7 +278,10 @@ export function createWebServer(opts: WebOptions): WebServer {
   const server = createServer({
     keepAlive: true, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    // every response is in the budget, streams or not (a page asset or a log read is up to a few MiB)
+    const h = budget.add({ queued: () => res.writableLength, drop: () => res.destroy() });
+    res.on('close', () => h.close());
+    handle(req, res, h).catch((e: unknown) => {
       let status: number;
       let message: string;
       let code: string | undefined;
