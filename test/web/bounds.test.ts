@@ -10,7 +10,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { MAX_CONNECTIONS_PER_ADDRESS, MAX_MULTICALL, STREAMS_TOTAL } from '@svkit/web/limits';
+import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_MULTICALL, STREAMS_TOTAL } from '@svkit/web/limits';
 import { mkfifo } from '../helpers/as-user.js';
 import { forgedStatus, rssMb } from '../helpers/hostile-scan.js';
 import { haveTool, run, tempDir, waitFor } from '../helpers/proc.js';
@@ -238,7 +238,7 @@ test('forged supervise files in one unsupervised service: /metrics answers 200 w
   assert.equal((await fetch(`${web.url}/`)).status, 200, 'the page');
 });
 
-test('connections: past the limit from one address they are closed at once, another address is still served, and the first again once one closes', async (t) => {
+test('connections: past the limit from one address, or in all, they are closed at once; another address is still served, and each again once one closes', async (t) => {
   const { dir: root, cleanup } = tempDir('svweb-');
   t.after(cleanup);
   const scan = join(root, 's');
@@ -252,6 +252,16 @@ test('connections: past the limit from one address they are closed at once, anot
   await waitFor(() => /svweb: warning: refusing connections from 127\.0\.0\.1: it has \d+ open \(limit \d+\)\n/.test(web.stderr()), 20000, 'the warning');
   held.pop()!.destroy();
   await waitFor(async () => (await statusFrom(`${web.url}/api/services`, '127.0.0.1')) === 200, 20000, '127.0.0.1 served again after one of its connections closed');
+
+  // in all: the attacker uses other loopback addresses until MAX_CONNECTIONS are open
+  for (let a = 2; held.length < MAX_CONNECTIONS; a++) {
+    const addr = `127.0.0.${a}`;
+    for (let i = 0; i < MAX_CONNECTIONS_PER_ADDRESS && held.length < MAX_CONNECTIONS; i++) held.push(await stalledGet(t, web.port, '/logtail/quiet', addr));
+  }
+  assert.equal(await statusFrom(`${web.url}/api/services`, '127.0.0.200'), 0, 'a new address is closed without an answer too');
+  await waitFor(() => /svweb: warning: refusing connections: \d+ open \(limit \d+\)\n/.test(web.stderr()), 20000, 'the warning about the total');
+  held.pop()!.destroy();
+  await waitFor(async () => (await statusFrom(`${web.url}/api/services`, '127.0.0.200')) === 200, 20000, 'served again after one connection closed');
 });
 
 /** A connection that sends `first`, then one byte of `more` per second; `closed()` once the server closed it. */

@@ -1,6 +1,8 @@
 /**
  * svweb's HTTP server (node:http): the dashboard and its JSON API, SSE live updates and log tails,
  * the browser console (WebSocket), supervisord's /RPC2 and /logtail, and Prometheus /metrics.
+ * Every bound on what clients can make it hold is in limits.ts: connections (connection-limit.ts),
+ * request times and bodies (here), and the output of every response and stream (stream-budget.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
