@@ -24,12 +24,12 @@ export function scanDir(t: T, setup: (scan: string) => void): { scan: string; ro
 }
 
 /** Starts `svweb ARGS` (port 0 unless given); resolves once it listens, with its base URL. */
-export async function startWeb(t: T, args: string[], env: NodeJS.ProcessEnv = OUR_ENV): Promise<{ url: string; port: number; stderr(): string }> {
+export async function startWeb(t: T, args: string[], env: NodeJS.ProcessEnv = OUR_ENV): Promise<{ url: string; port: number; pid: number; stderr(): string }> {
   const p = start(ours('svweb'), args.includes('-p') ? args : ['-p', '0', ...args], { env });
   t.after(() => p.stop());
   const m = await waitFor(() => /listening on http:\/\/([^/]+)\//.exec(p.stderr()) ?? (p.child.exitCode !== null ? Promise.reject(new Error(`svweb exited: ${p.stderr()}`)) : null), 20000, 'svweb listening');
   const hostPort = m[1]!;
-  return { url: `http://${hostPort}`, port: Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)), stderr: p.stderr };
+  return { url: `http://${hostPort}`, port: Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)), pid: p.child.pid!, stderr: p.stderr };
 }
 
 /** A control request as the page sends it. */

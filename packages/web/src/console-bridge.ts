@@ -9,11 +9,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { CONSOLE_SOCKET } from './service-view.js';
+import { CONSOLE_INPUT_HIGH_WATER } from './limits.js';
+import type { StreamBudget } from './stream-budget.js';
 
 /** Scrollback lines replayed to a new browser console. */
 export const REPLAY_LINES = 500;
-/** Output queued for a slow browser before the console socket is paused. */
-const HIGH_WATER = 1024 * 1024;
 
 /** The console socket of DIR; throws ENOENT when there is none (a plain file or a link is not one). */
 export function consoleSocket(dir: string): string {
@@ -22,40 +22,53 @@ export function consoleSocket(dir: string): string {
   return p;
 }
 
-/** Joins `ws` to the console at `path`. */
-export function bridgeConsole(ws: WebSocket, path: string, readOnly: boolean): void {
+/**
+ * Joins `ws` to the console at `path`. Output waits in the console socket (paused) while the
+ * browser is behind by the stream budget; typing waits in the browser's connection (the WebSocket
+ * paused) while the console has not read CONSOLE_INPUT_HIGH_WATER of it.
+ */
+export function bridgeConsole(ws: WebSocket, path: string, readOnly: boolean, budget: StreamBudget): void {
   const sock = connect(path);
   let open = true;
   const close = (code: number, why: string): void => {
     if (!open) return;
     open = false;
+    handle.close();
     sock.destroy();
     try {
       ws.close(code, why);
     } catch { /* gone */ }
   };
+  const handle = budget.add({
+    queued: () => ws.bufferedAmount,
+    drop: () => {
+      close(1008, 'too slow');
+      ws.terminate(); // its queue is full: no closing handshake can get through
+    },
+  });
   sock.on('connect', () => {
     sock.write(`\0svconsole replay=${REPLAY_LINES}${readOnly ? ' readonly' : ''}\n`);
     ws.send(JSON.stringify({ type: 'attached', readOnly }));
   });
   sock.on('data', (d: Buffer) => {
     ws.send(d, { binary: true });
-    if (ws.bufferedAmount > HIGH_WATER) {
+    if (!handle.ready()) {
       sock.pause();
-      const t = setInterval(() => {
-        if (!open || ws.bufferedAmount < HIGH_WATER / 4) {
-          clearInterval(t);
-          sock.resume();
-        }
-      }, 50);
+      handle.whenReady(() => {
+        if (open) sock.resume();
+      });
     }
   });
   sock.on('error', (e: NodeJS.ErrnoException) => close(1011, `console: ${e.code ?? e.message}`));
   sock.on('close', () => close(1000, 'console closed'));
+  sock.on('drain', () => {
+    if (open && ws.isPaused) ws.resume();
+  });
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (readOnly || !open) return;
     // text frames are typed keys (UTF-8); binary frames are raw bytes
     sock.write(isBinary ? data : Buffer.from(data.toString('utf8'), 'utf8'));
+    if (sock.writableLength > CONSOLE_INPUT_HIGH_WATER) ws.pause();
   });
   ws.on('close', () => close(1000, 'bye'));
   ws.on('error', () => close(1011, 'websocket error'));

@@ -1,10 +1,12 @@
 /**
  * Live updates for the page over Server-Sent Events: one `services` event with every service,
  * then `update` events with only the rows that changed (and `removed` names), once a second while
- * anyone listens. One scan serves all listeners.
+ * anyone listens. One scan serves all listeners. A listener that does not read is held back by
+ * the stream budget (and dropped when it stays stuck), then resynchronised with the full list.
  */
 import type { ServerResponse } from 'node:http';
 import type { ScanState } from './scan-state.js';
+import type { StreamHandle } from './stream-budget.js';
 
 /** How often listeners get changes. */
 export const EVENT_INTERVAL_MS = 1000;
@@ -21,17 +23,22 @@ export function sseSend(res: ServerResponse, event: string, data: unknown): bool
 }
 
 export class LiveEvents {
-  private readonly listeners = new Set<ServerResponse>();
+  /** Each listener with its place in the budget, and whether it missed updates (it then gets the full list). */
+  private readonly listeners = new Map<ServerResponse, { handle: StreamHandle; behind: boolean }>();
   private timer: NodeJS.Timeout | undefined;
   private last = new Map<string, string>();
 
   constructor(private readonly scan: ScanState, private readonly extra: () => Record<string, unknown>) {}
 
-  /** Adds a listener: it gets the full list now and changes later. */
-  add(res: ServerResponse): void {
-    sseStart(res);
+  private full(res: ServerResponse): void {
     sseSend(res, 'services', { ...this.extra(), now: Date.now() / 1000, services: this.scan.snapshot() });
-    this.listeners.add(res);
+  }
+
+  /** Adds a listener (`handle`: its place in the stream budget): it gets the full list now and changes later. */
+  add(res: ServerResponse, handle: StreamHandle): void {
+    sseStart(res);
+    this.full(res);
+    this.listeners.set(res, { handle, behind: false });
     res.on('close', () => {
       this.listeners.delete(res);
       if (this.listeners.size === 0) this.stop();
@@ -55,10 +62,14 @@ export class LiveEvents {
     this.last = next;
     const msg = { now: Date.now() / 1000, changed, removed };
     const quiet = changed.length === 0 && removed.length === 0;
-    for (const res of this.listeners) {
-      // a listener that cannot keep up gets dropped; its EventSource reconnects and gets the full list
-      if (res.writableLength > 4 * 1024 * 1024) res.destroy();
-      else if (quiet) res.write(': tick\n\n');
+    for (const [res, l] of this.listeners) {
+      // a listener that does not read gets nothing more (the budget drops it if it stays stuck);
+      // once it reads again it gets the full list instead of the updates it missed
+      if (!l.handle.ready()) l.behind = true;
+      else if (l.behind) {
+        l.behind = false;
+        this.full(res);
+      } else if (quiet) res.write(': tick\n\n');
       else sseSend(res, 'update', msg);
     }
   }
@@ -70,7 +81,7 @@ export class LiveEvents {
 
   closeAll(): void {
     this.stop();
-    for (const r of this.listeners) r.end();
+    for (const r of this.listeners.keys()) r.end();
     this.listeners.clear();
   }
 }

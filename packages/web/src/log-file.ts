@@ -61,6 +61,13 @@ export function readLogRange(path: string, offset: number, length: number): LogC
   }
 }
 
+/** The size and identity of the log at `path` (a regular file, no link followed); throws as readLogRange. */
+export function statLog(path: string): { size: number; ino: number; dev: number } {
+  const { fd, stat } = openLog(path);
+  closeSync(fd);
+  return { size: stat.size, ino: stat.ino, dev: stat.dev };
+}
+
 /** The log file of the service directory `dir`. */
 export const logPath = (dir: string): string => join(dir, LOG_CURRENT);
 

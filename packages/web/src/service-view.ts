@@ -1,11 +1,14 @@
 /**
  * One service as the web server shows it: what svstat and state.json say, flattened to the fields
- * the page, the JSON API, supervisorctl and /metrics need. Read only through @svkit/protocol.
+ * the page, the JSON API, supervisorctl and /metrics need. Read through @svkit/protocol, state.json
+ * checked field by field (extra-check.ts): what one service directory holds can only make that
+ * service unknown.
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceStatus, StatusError, type State } from '@svkit/protocol';
 import type { ServiceRef } from './service-names.js';
+import { readCheckedExtra } from './extra-check.js';
 
 /** The console socket of a service that runs procserv (README "Consoles"). */
 export const CONSOLE_SOCKET = 'console';
@@ -45,7 +48,8 @@ export function viewService(ref: ServiceRef): ServiceView {
   } catch { /* none */ }
   try {
     const s = serviceStatus(ref.dir);
-    const x = s.extra;
+    // svkit's extras, checked (the file may be forged): a bad one makes the service unknown
+    const x = readCheckedExtra(ref.dir, s.pid);
     const want = s.want === 'u' ? 'up' : s.want === 'd' ? 'down' : 'once';
     const state: State = x?.state ?? (s.pid ? 'up' : 'down');
     return {
@@ -57,10 +61,10 @@ export function viewService(ref: ServiceRef): ServiceView {
       want: x?.want ?? want,
       normallyUp: !s.normallyDown,
       since: s.when.sec + s.when.nsec / 1e9,
-      ready: x ? (x.notifies ? x.ready : s.pid !== 0) : null,
+      ready: x ? (x.notifies ? (x.ready ?? false) : s.pid !== 0) : null,
       readySince: x?.readySince != null ? x.readySince / 1000 : null,
-      restarts: x ? x.restarts : null,
-      quickDeaths: x ? x.quickDeaths : null,
+      restarts: x?.restarts ?? null,
+      quickDeaths: x?.quickDeaths ?? null,
       lastExit: x?.lastExit ? { ...x.lastExit, at: x.lastExit.at / 1000 } : null,
       gaveUp: x?.gaveUp ?? false,
       backoff: x?.backoff ?? false,

@@ -8,6 +8,7 @@ import { readLogRange, logPath } from './log-file.js';
 import { localText } from './local-time.js';
 import { SIGNAL_LETTER } from './service-control.js';
 import type { ScanState } from './scan-state.js';
+import { MAX_MULTICALL } from './limits.js';
 import type { ServiceView } from './service-view.js';
 import { RpcFault, type RpcValue } from './xmlrpc.js';
 
@@ -168,6 +169,7 @@ export class SupervisorRpc {
 
   private async multicall(calls: RpcValue | undefined, caller: RpcCaller): Promise<RpcValue> {
     if (!Array.isArray(calls)) throw fault('INCORRECT_PARAMETERS');
+    if (calls.length > MAX_MULTICALL) throw fault('INCORRECT_PARAMETERS', `at most ${MAX_MULTICALL} calls in one multicall`);
     const out: RpcValue[] = [];
     for (const c of calls) {
       const o = c as { methodName?: RpcValue; params?: RpcValue };

@@ -72,7 +72,7 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       }
     }
 
-    const web = createWebServer({ scanDirs, ...access });
+    const web = createWebServer({ scanDirs, ...access, warn: (m) => err.warn(m) });
     await new Promise<void>((resolve, reject) => {
       web.server.once('error', reject);
       web.server.listen(port, o.listen, () => resolve());

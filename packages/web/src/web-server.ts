@@ -1,6 +1,8 @@
 /**
  * svweb's HTTP server (node:http): the dashboard and its JSON API, SSE live updates and log tails,
  * the browser console (WebSocket), supervisord's /RPC2 and /logtail, and Prometheus /metrics.
+ * Every bound on what clients can make it hold is in limits.ts: connections (connection-limit.ts),
+ * request times and bodies (here), and the output of every response and stream (stream-budget.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,9 +20,13 @@ import { serviceRegistry } from './service-metrics.js';
 import { loadAssets } from './static-assets.js';
 import { bridgeConsole, consoleSocket } from './console-bridge.js';
 import { controlRequestAllowed, hostAllowed, originAllowed, roleOf, type AccessConfig, type Role } from './http-auth.js';
+import { StreamBudget, type StreamHandle } from './stream-budget.js';
+import { limitConnections } from './connection-limit.js';
+import {
+  HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_BODIES_TOTAL, MAX_BODY, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONSOLES,
+  REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_MS,
+} from './limits.js';
 
-/** Largest request body read (XML-RPC calls and control requests are small). */
-export const MAX_BODY = 1024 * 1024;
 /** Most log lines one API call returns. */
 export const MAX_LINES = 5000;
 /** Bytes of log sent first by /logtail (as supervisord). */
@@ -29,6 +35,8 @@ const LOGTAIL_FIRST = 1024;
 export interface WebOptions extends AccessConfig {
   /** The scan directories (svscan's, pmtr's...), first one first for a name in two. */
   scanDirs: string[];
+  /** Where warnings go (`svweb: warning: ...`); none by default. */
+  warn?: (msg: string) => void;
 }
 
 class HttpError extends Error {
@@ -43,21 +51,47 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(b);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Bytes of request bodies being read, all requests together. */
+interface BodyCount {
+  total: number;
+}
+
+/**
+ * Reads a request body of at most MAX_BODY bytes, while all bodies being read stay under
+ * MAX_BODIES_TOTAL. Past either, the rest is read and dropped and the request fails (413, 503) once
+ * it is all in: a client still sending gets its answer (REQUEST_TIMEOUT_MS ends one that never stops).
+ */
+function readBody(req: IncomingMessage, bodies: BodyCount): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let n = 0;
+    let failed: HttpError | undefined;
+    let done = false;
+    const fail = (e: HttpError): void => {
+      failed ??= e;
+      bodies.total -= n;
+      n = 0;
+      chunks = [];
+    };
+    const finish = (e?: Error): void => {
+      if (done) return;
+      done = true;
+      if (!failed) bodies.total -= n;
+      if (e ?? failed) reject(e ?? failed);
+      else resolve(Buffer.concat(chunks));
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) fail(new HttpError(413, 'request body too large'));
     req.on('data', (d: Buffer) => {
+      if (failed || done) return;
       n += d.length;
-      if (n > MAX_BODY) {
-        reject(new HttpError(413, 'request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(d);
+      bodies.total += d.length;
+      if (n > MAX_BODY) fail(new HttpError(413, 'request body too large'));
+      else if (bodies.total > MAX_BODIES_TOTAL) fail(new HttpError(503, 'too many requests being received, try again'));
+      else chunks.push(d);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => finish());
+    req.on('error', (e) => finish(e));
+    req.on('close', () => finish(new HttpError(400, 'request aborted')));
   });
 }
 
@@ -91,6 +125,12 @@ export function createWebServer(opts: WebOptions): WebServer {
   const scan = new ScanState(opts.scanDirs);
   const rpc = new SupervisorRpc(scan);
   const followers = new LogFollowers();
+  const budget = new StreamBudget();
+  const bodies: BodyCount = { total: 0 };
+  /** Refuses to produce a response while all clients together have too much queued. */
+  const roomForMore = (): void => {
+    if (budget.full()) throw new HttpError(503, 'too much output queued for clients, try again');
+  };
   const assets = loadAssets();
   const registry = serviceRegistry(scan);
   const access = (role: Role): Record<string, unknown> => ({ readOnly: role !== 'operator', role });
@@ -107,7 +147,9 @@ export function createWebServer(opts: WebOptions): WebServer {
     res.end(UNAUTHORIZED_BODY);
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers `req`; `h` is the response's place in the budget (streams ask it before producing). */
+  async function handle(req: IncomingMessage, res: ServerResponse, h: StreamHandle): Promise<void> {
+    roomForMore();
     if (!hostAllowed(req, opts)) throw new HttpError(403, 'Host not allowed (svweb without accounts answers only loopback names)');
     const role = roleOf(req, opts);
     if (!role) return unauthorized(res);
@@ -134,13 +176,14 @@ export function createWebServer(opts: WebOptions): WebServer {
       if (!originAllowed(req) || !/^text\/xml\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(403, 'XML-RPC needs Content-Type: text/xml from this origin');
       let out: string;
       try {
-        const call = parseCall((await readBody(req)).toString('utf8'));
+        const call = parseCall((await readBody(req, bodies)).toString('utf8'));
         out = encodeResponse(await rpc.call(call.method, call.params, { canControl: role === 'operator' }));
       } catch (e) {
         if (e instanceof HttpError) throw e;
         out = encodeFault(e instanceof RpcFault ? e : new RpcFault(30, `FAILED: ${(e as Error).message}`));
       }
       const b = Buffer.from(out);
+      roomForMore(); // after the awaits
       res.writeHead(200, { 'content-type': 'text/xml', 'content-length': b.length });
       res.end(b);
       return;
@@ -154,7 +197,7 @@ export function createWebServer(opts: WebOptions): WebServer {
       const first = readLogRange(lp, -LOGTAIL_FIRST, 0); // ENOENT: 404 as supervisord
       res.writeHead(200, { 'content-type': 'text/plain;charset=utf-8', 'x-accel-buffering': 'no', 'cache-control': 'no-store' });
       res.write(localText(first.data.toString('utf8')));
-      const off = followers.subscribe(lp, first.offset + first.data.length, (text) => res.write(text));
+      const off = followers.subscribe(lp, first.offset + first.data.length, (text) => res.write(text), () => h.ready());
       res.on('close', off);
       return;
     }
@@ -167,7 +210,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     }
 
     if (path === '/api/events' && method === 'GET') {
-      eventsFor(role).add(res);
+      eventsFor(role).add(res, h);
       return;
     }
     if (path === '/api/services' && method === 'GET') {
@@ -193,10 +236,7 @@ export function createWebServer(opts: WebOptions): WebServer {
         } catch { /* no log yet: follow it from its start */ }
         sseStart(res);
         sseSend(res, 'lines', localText(t.text).split('\n').slice(0, -1));
-        const off = followers.subscribe(logPath(ref.dir), t.size, (text) => {
-          if (res.writableLength > 4 * 1024 * 1024) res.destroy();
-          else sseSend(res, 'lines', text.split('\n').slice(0, -1));
-        });
+        const off = followers.subscribe(logPath(ref.dir), t.size, (text) => sseSend(res, 'lines', text.split('\n').slice(0, -1)), () => h.ready());
         res.on('close', off);
         return;
       }
@@ -205,7 +245,7 @@ export function createWebServer(opts: WebOptions): WebServer {
         if (role !== 'operator') throw new HttpError(403, 'read-only: control is not allowed', 'EROFS');
         let body: { letters?: unknown; action?: unknown };
         try {
-          body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+          body = JSON.parse((await readBody(req, bodies)).toString('utf8') || '{}');
         } catch {
           throw new HttpError(400, 'body is not JSON', 'EINVAL');
         }
@@ -222,6 +262,7 @@ export function createWebServer(opts: WebOptions): WebServer {
           // svc's words; the service exists, its supervise does not listen (ENXIO) or has no control FIFO yet
           throw new HttpError(409, (e as Error).message, (e as NodeJS.ErrnoException).code);
         }
+        roomForMore(); // after the awaits
         return sendJson(res, 200, { ok: true, letters, service: scan.view(name) });
       }
       throw new HttpError(405, 'method not allowed');
@@ -236,8 +277,13 @@ export function createWebServer(opts: WebOptions): WebServer {
     } catch { /* reported when a request needs it */ }
   });
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
+  const server = createServer({
+    keepAlive: true, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  }, (req, res) => {
+    // every response is in the budget, streams or not (a page asset or a log read is up to a few MiB)
+    const h = budget.add({ queued: () => res.writableLength, drop: () => res.destroy() });
+    res.on('close', () => h.close());
+    handle(req, res, h).catch((e: unknown) => {
       let status: number;
       let message: string;
       let code: string | undefined;
@@ -251,7 +297,8 @@ export function createWebServer(opts: WebOptions): WebServer {
       sendJson(res, status, { error: message, code: code ?? null });
     });
   });
-  server.headersTimeout = 30000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  limitConnections(server, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS, opts.warn ?? (() => undefined));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: number, text: string): void => {
@@ -263,6 +310,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/api\/services\/([^/]+)\/console$/.exec(url.pathname);
     if (!m) return refuse(404, 'Not Found');
+    if (wss.clients.size >= MAX_CONSOLES) return refuse(503, 'Service Unavailable');
     let path: string;
     try {
       path = consoleSocket(scan.ref(decodeURIComponent(m[1]!)).dir);
@@ -270,7 +318,7 @@ export function createWebServer(opts: WebOptions): WebServer {
       return refuse(404, 'Not Found');
     }
     const readOnly = role !== 'operator' || url.searchParams.get('readonly') === '1';
-    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, path, readOnly));
+    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, path, readOnly, budget));
   });
 
   return {
@@ -278,6 +326,7 @@ export function createWebServer(opts: WebOptions): WebServer {
     async close() {
       for (const e of events.values()) e.closeAll();
       followers.closeAll();
+      budget.closeAll();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => {
         server.close(() => r());

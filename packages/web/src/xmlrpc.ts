@@ -4,6 +4,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { errnoError } from '@svkit/diag';
+import { XMLRPC_MAX_DEPTH } from './limits.js';
 
 /** An XML-RPC value. */
 export type RpcValue = string | number | boolean | RpcValue[] | { [k: string]: RpcValue };
@@ -16,7 +17,8 @@ export class RpcFault extends Error {
 }
 
 type Node = Record<string, unknown>;
-const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true });
+// maxNestedTags: decodeValue recurses once per level
+const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true, maxNestedTags: XMLRPC_MAX_DEPTH });
 
 const tagOf = (n: Node): string | undefined => Object.keys(n).find((k) => k !== ':@');
 const kids = (n: Node): Node[] => (n[tagOf(n)!] as Node[]) ?? [];
