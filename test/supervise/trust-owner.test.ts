@@ -263,3 +263,63 @@ test('O9: root\'s b with a log/ that nobody owns: the logger runs as nobody in n
   const missing = nums.slice(1).filter((v, i) => v !== nums[i]! + 1);
   assert.deepEqual(missing, [], `lines out of sequence: ${missing.slice(0, 5).join(' ')}`);
 });
+
+test('O10: nobody\'s supervisor and services have no controlling terminal, none of svscan\'s descriptors, and their output reaches svscan\'s through root\'s copy', async (t) => {
+  const h = hostileScan(t, 'echo "hello from s"\nexec sleep 1000');
+  // svscan inherits a descriptor without close-on-exec (fd 3, as from a careless parent)
+  const sv = h.svscan(['sh', '-c', 'exec 3</dev/null "$@"', 'sh']);
+  const s = await waitFor(() => svstatPid(h.s), LONG, 's up');
+  await waitFor(() => sv.stdout().includes('hello from s\n'), LONG, 's\'s output on svscan\'s stdout');
+  const svscan = await waitFor(() => ppidOf(s) !== 1 && ppidOf(ppidOf(s)), LONG, 'svscan above s\'s supervisor');
+  const stat = (p: number): string[] => { const x = readFileSync(`/proc/${p}/stat`, 'latin1'); return x.slice(x.lastIndexOf(')') + 2).split(' '); };
+  for (const p of [s, ppidOf(s)]) {
+    assert.equal(stat(p)[4], '0', `pid ${p} has no controlling terminal`);
+    assert.notEqual(stat(p)[3], stat(svscan)[3], `pid ${p} is not in svscan's session`);
+    const fds = readdirSync(`/proc/${p}/fd`).map(Number).sort((a, b) => a - b);
+    for (const fd of [1, 2]) assert.notEqual(readlinkSync(`/proc/${p}/fd/${fd}`), readlinkSync(`/proc/${svscan}/fd/${fd}`), `pid ${p} fd ${fd} is not svscan's`);
+    if (p === s) assert.deepEqual(fds, [0, 1, 2], `s has only its stdio (${fds.join(' ')}), not svscan's fd 3 nor its supervisor's channel`);
+  }
+  assert.equal(readlinkSync(`/proc/${s}/fd/0`), '/dev/null');
+});
+
+test('O11: a root service running as nobody puts another pipe on its fd 1: after an svscan restart root never reopens it (only the recorded pipe is reconnected)', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000', {}, "exec setpriv --reuid=65534 --regid=65534 --clear-groups -- python3 -c 'import os, time\nr, w = os.pipe()\nos.dup2(w, 1)\nwhile True: time.sleep(1000)'");
+  makeService(h.b, 'log', 'exec cat > /dev/null');
+  let sv = h.svscan();
+  const b = await waitFor(() => svstatPid(h.b), LONG, 'b up');
+  await waitFor(() => svstatPid(join(h.b, 'log')), LONG, 'b/log up');
+  const theirs = await waitFor(() => { try { const l = readlinkSync(`/proc/${b}/fd/1`); return l.startsWith('pipe:') && l; } catch { return false; } }, LONG, 'b\'s own pipe on fd 1');
+  for (let round = 0; round < 3; round++) {
+    await sv.stop('SIGKILL');
+    sv = h.svscan();
+    await waitFor(async () => (await svstatLine(h.b)).includes(`up (pid ${b})`), LONG, `round ${round}: b adopted`);
+    await waitFor(() => svstatPid(join(h.b, 'log')), LONG, `round ${round}: b/log supervised`);
+    const others = holdersOf(theirs).filter((p) => p !== b);
+    assert.deepEqual(others, [], `round ${round}: only b holds the pipe it made`);
+  }
+});
+
+test('O12: a scan entry that leads through nobody\'s link to a root-owned directory is not run by root', async (t) => {
+  const h = hostileScan(t, 'exec sleep 1000');
+  const other = makeService(h.root, 'sv-other', 'id -u > ran\nexec sleep 1000');
+  const home = join(h.root, 'home');
+  mkdirSync(home, { mode: 0o755 });
+  chownSync(home, NOBODY, NOBODY);
+  await shAs(NOBODY, `ln -s ${other} rootsvc`, home);
+  symlinkSync(join(home, 'rootsvc'), join(h.scan, 'r'));
+  const sv = h.svscan();
+  await stillSupervises(h.b, 'b');
+  await waitFor(() => /unable to supervise r: .*home\/rootsvc is owned by uid 65534/.test(sv.stderr()), LONG, 'the warning about r');
+  assert.ok(!existsSync(join(other, 'ran')), 'sv-other/run never ran');
+  assert.deepEqual(pidsUnder(other), []);
+});
+
+test('O13: a directory of a uid without an account whose group is root: its supervisor and services get nogroup, never gid 0', async (t) => {
+  const h = hostileScan(t, '{ id -u; id -g; id -G; } > ids.new && mv ids.new ids\nexec sleep 1000');
+  let id = 4242;
+  while (existsSync(`/proc`) && readFileSync('/etc/passwd', 'latin1').includes(`:x:${id}:`)) id++;
+  chownTree(h.s, id, 0);
+  h.svscan();
+  await waitFor(() => existsSync(join(h.s, 'ids')), LONG, 's wrote its ids');
+  assert.deepEqual(fileLines(join(h.s, 'ids')), [String(id), '65534', '65534']);
+});

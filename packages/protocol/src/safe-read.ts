@@ -77,3 +77,28 @@ const MAX_FIRST_ALLOC = 1024 * 1024;
 
 /** How much of a one-line settings file is read (daemontools' settings are a number or a word). */
 export const FIRST_LINE_CAP = 4096;
+
+/** O_PATH (Linux): a descriptor that names a file without opening it for reading or writing. */
+export const O_PATH = 0o10000000;
+
+/**
+ * Opens `rel` (e.g. log/main/current) below directory `base` with `flags`, following no link in any
+ * component of `rel`: a link the owner of `base` planted at log/ or log/main never leads the
+ * caller out of their directory (`base` itself, the operator's name, is followed). Throws the
+ * errno of the component that failed (ELOOP for a link).
+ */
+export function openBelow(base: string, rel: string, flags: number): number {
+  const parts = rel.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.length === 0 || parts.includes('..')) throw errnoError('EINVAL', `${rel}: not a path below a directory`);
+  let dir = openSync(base, O_PATH | constants.O_DIRECTORY);
+  try {
+    for (const c of parts.slice(0, -1)) {
+      const next = openSync(`/proc/self/fd/${dir}/${c}`, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      closeSync(dir);
+      dir = next;
+    }
+    return openSync(`/proc/self/fd/${dir}/${parts[parts.length - 1]}`, flags | constants.O_NOFOLLOW);
+  } finally {
+    closeSync(dir);
+  }
+}

@@ -10,7 +10,7 @@
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { errnoText, runMain, type Io, processIo } from '@svkit/diag';
-import { closeQuiet, recvFds, startReaping } from '@svkit/sys';
+import { closeQuiet, recvFds, setCloseOnExec, startReaping } from '@svkit/sys';
 import { decodeMessage, OWNER_FD, type OwnerMessage } from './owner-channel.js';
 import { RESCAN_MS, ServiceSet } from './service-set.js';
 import { UNTRUSTED_MIN_RESTART_DELAY_MS } from './service-config.js';
@@ -28,6 +28,9 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
       e.dieSys('unable to read from svscan', err);
     }
     process.title = `svscan-owner ${uid}`;
+    // the channel from svscan is ours alone: no service of ours inherits it
+    setCloseOnExec(OWNER_FD.socket, true);
+    setCloseOnExec(OWNER_FD.bell, true);
     return new Promise<number>((resolve) => {
       startReaping();
       const set = new ServiceSet({ io, prog: 'svscan', ownOnly: true, restartFloorMs: UNTRUSTED_MIN_RESTART_DELAY_MS, onIdle: () => resolve(0) });

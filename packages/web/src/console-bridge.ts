@@ -4,9 +4,9 @@
  * the client is read-only (a viewer, a read-only server, or `?readonly=1`): then procserv is also
  * asked to drop its input (attach request `readonly`). The last lines of scrollback are replayed.
  */
-import { lstatSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { O_PATH, openBelow } from '@svkit/protocol';
 import type { WebSocket } from 'ws';
 import { CONSOLE_SOCKET } from './service-view.js';
 import { CONSOLE_INPUT_HIGH_WATER } from './limits.js';
@@ -15,11 +15,36 @@ import type { StreamBudget } from './stream-budget.js';
 /** Scrollback lines replayed to a new browser console. */
 export const REPLAY_LINES = 500;
 
-/** The console socket of DIR; throws ENOENT when there is none (a plain file or a link is not one). */
-export function consoleSocket(dir: string): string {
-  const p = join(dir, CONSOLE_SOCKET);
-  if (!lstatSync(p).isSocket()) throw Object.assign(new Error(`${p} is not a socket`), { code: 'ENOENT' });
-  return p;
+/** A console socket held open (O_PATH): connect to `path`, then `release()`. */
+export interface HeldSocket {
+  path: string;
+  release(): void;
+}
+
+/**
+ * The console socket of DIR, held by descriptor: connecting to /proc/self/fd/N reaches the very
+ * socket that was checked (a link swapped in between is never followed), and it must belong to the
+ * directory's owner or root. Throws ENOENT when there is none (a plain file or a link is not one).
+ */
+export function consoleSocket(dir: string): HeldSocket {
+  const fd = openBelow(dir, CONSOLE_SOCKET, O_PATH);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isSocket()) throw Object.assign(new Error(`${dir}/${CONSOLE_SOCKET} is not a socket`), { code: 'ENOENT' });
+    const owner = statSync(dir).uid;
+    if (st.uid !== owner && st.uid !== 0) throw Object.assign(new Error(`${dir}/${CONSOLE_SOCKET} is owned by uid ${st.uid}, not by the directory's owner`), { code: 'ENOENT' });
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  let held = true;
+  return {
+    path: `/proc/self/fd/${fd}`,
+    release: () => {
+      if (held) closeSync(fd);
+      held = false;
+    },
+  };
 }
 
 /**
@@ -27,8 +52,10 @@ export function consoleSocket(dir: string): string {
  * browser is behind by the stream budget; typing waits in the browser's connection (the WebSocket
  * paused) while the console has not read CONSOLE_INPUT_HIGH_WATER of it.
  */
-export function bridgeConsole(ws: WebSocket, path: string, readOnly: boolean, budget: StreamBudget): void {
-  const sock = connect(path);
+export function bridgeConsole(ws: WebSocket, held: HeldSocket, readOnly: boolean, budget: StreamBudget): void {
+  const sock = connect(held.path);
+  sock.once('connect', held.release);
+  sock.once('close', held.release);
   let open = true;
   const close = (code: number, why: string): void => {
     if (!open) return;

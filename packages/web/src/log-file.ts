@@ -1,10 +1,10 @@
 /**
  * Reading a service's log, DIR/log/main/current (multilog's current file): bounded reads of a byte
- * range, opened non-blocking, never through a link in the last component, regular files only.
+ * range, opened non-blocking, never through a link in log/, main/ or current, regular files only.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { ENOTREG } from '@svkit/protocol';
+import { ENOTREG, openBelow } from '@svkit/protocol';
 import { errnoError } from '@svkit/diag';
 
 /** Where multilog's current file of a service is (`log/run` = `multilog t ./main`). */
@@ -22,8 +22,10 @@ export interface LogChunk {
   dev: number;
 }
 
+/** The log at `path`: below the service directory, no link followed in log/, main/ or current (openBelow). */
 function openLog(path: string): { fd: number; stat: Stats } {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW);
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+  const fd = path.endsWith(`/${LOG_CURRENT}`) ? openBelow(path.slice(0, -LOG_CURRENT.length - 1) || '/', LOG_CURRENT, flags) : openSync(path, flags | constants.O_NOFOLLOW);
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw errnoError(ENOTREG, `${path} is not a regular file`);

@@ -18,7 +18,7 @@ import { SupervisorRpc } from './supervisor-rpc.js';
 import { encodeFault, encodeResponse, parseCall, RpcFault } from './xmlrpc.js';
 import { serviceRegistry } from './service-metrics.js';
 import { loadAssets } from './static-assets.js';
-import { bridgeConsole, consoleSocket } from './console-bridge.js';
+import { bridgeConsole, consoleSocket, type HeldSocket } from './console-bridge.js';
 import { controlRequestAllowed, hostAllowed, originAllowed, roleOf, type AccessConfig, type Role } from './http-auth.js';
 import { StreamBudget, type StreamHandle } from './stream-budget.js';
 import { limitConnections } from './connection-limit.js';
@@ -311,14 +311,15 @@ export function createWebServer(opts: WebOptions): WebServer {
     const m = /^\/api\/services\/([^/]+)\/console$/.exec(url.pathname);
     if (!m) return refuse(404, 'Not Found');
     if (wss.clients.size >= MAX_CONSOLES) return refuse(503, 'Service Unavailable');
-    let path: string;
+    let held: HeldSocket;
     try {
-      path = consoleSocket(scan.ref(decodeURIComponent(m[1]!)).dir);
+      held = consoleSocket(scan.ref(decodeURIComponent(m[1]!)).dir);
     } catch {
       return refuse(404, 'Not Found');
     }
     const readOnly = role !== 'operator' || url.searchParams.get('readonly') === '1';
-    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, path, readOnly, budget));
+    socket.once('close', held.release); // the upgrade may never complete
+    wss.handleUpgrade(req, socket, head, (ws) => bridgeConsole(ws, held, readOnly, budget));
   });
 
   return {
