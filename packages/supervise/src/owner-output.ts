@@ -6,23 +6,32 @@
  * own; root copies what comes into a write-only, non-blocking descriptor of its own stdout or
  * stderr, opened anew, and drops (and counts) what that cannot take at once: a user whose output
  * nobody reads never blocks svscan or makes it hold memory. A socket (systemd's journal) is
- * handed on as it is: it has nothing to read, truncate or inject.
+ * written with send(MSG_DONTWAIT): a descriptor of it would let the user shut it down for us.
  */
 import { constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { O_CLOEXEC, pipe2 } from '@svkit/sys';
+import { O_CLOEXEC, pipe2, sendNoWait } from '@svkit/sys';
 
-/** Our stdout or stderr, reopened write-only and non-blocking; the fd itself for a socket; -1 when it cannot be written. */
-const targets = new Map<number, number>();
+/** How we write into our stdout or stderr without blocking: a new non-blocking descriptor, or send() on a socket. */
+interface Target {
+  write(data: Buffer): number;
+}
 
-function target(fd: 1 | 2): number {
+const targets = new Map<number, Target>();
+
+function target(fd: 1 | 2): Target {
   let t = targets.get(fd);
-  if (t !== undefined) return t;
+  if (t) return t;
   try {
-    if (fstatSync(fd).isSocket()) t = fd;
-    else t = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_APPEND | O_CLOEXEC);
+    if (fstatSync(fd).isSocket()) {
+      // systemd's journal, a parent's socketpair: send() with MSG_DONTWAIT, never our descriptor handed on
+      t = { write: (d) => sendNoWait(fd, d) };
+    } else {
+      const nb = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_APPEND | O_CLOEXEC);
+      t = { write: (d) => writeSync(nb, d) };
+    }
   } catch {
-    t = -1;
+    t = { write: () => 0 };
   }
   targets.set(fd, t);
   return t;
@@ -43,18 +52,15 @@ export interface Relay {
  */
 export function relayTo(fd: 1 | 2, onDrop: (bytes: number) => void): Relay {
   const t = target(fd);
-  if (t === fd) return { write: fd, dropped: () => 0, close: () => {} }; // a socket: as it is
   const [r, w] = pipe2(O_CLOEXEC);
   let lost = 0;
   let reported = 0;
   const sock = new Socket({ fd: r, readable: true, writable: false });
   sock.on('data', (chunk: Buffer) => {
     let n = 0;
-    if (t >= 0) {
-      try {
-        n = writeSync(t, chunk);
-      } catch { /* EAGAIN: the reader of our output is behind */ }
-    }
+    try {
+      n = t.write(chunk);
+    } catch { /* EAGAIN: the reader of our output is behind; EPIPE: nobody reads it */ }
     if (n < chunk.length) {
       lost += chunk.length - n;
       if (lost - reported >= 65536 || reported === 0) {

@@ -12,6 +12,7 @@ const c = {
   socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
   sendmsg: lib.func('long sendmsg(int fd, void *msg, int flags)'),
   recvmsg: lib.func('long recvmsg(int fd, void *msg, int flags)'),
+  send: lib.func('long send(int fd, const uint8_t *buf, size_t len, int flags)'),
 };
 
 const AF_UNIX = 1;
@@ -126,4 +127,16 @@ export function recvFds(sock: number): Received | undefined | null {
  */
 export function openDirPath(path: string): number {
   return openSync(path, O_PATH | constants.O_DIRECTORY);
+}
+
+/**
+ * Writes what a socket takes at once of `data` (send with MSG_DONTWAIT: non-blocking for this call
+ * only, whatever the socket's own flags, which other holders share); returns the bytes written, 0
+ * when it takes nothing now. Throws other errors (EPIPE...).
+ */
+export function sendNoWait(sock: number, data: Uint8Array): number {
+  const n = Number(c.send(sock, data, data.length, MSG_DONTWAIT | MSG_NOSIGNAL));
+  if (n >= 0) return n;
+  if (koffi.errno() === 11 /* EAGAIN */) return 0;
+  fail('send');
 }
