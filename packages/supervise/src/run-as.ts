@@ -4,9 +4,9 @@
  * owner's supervisor this way (owner-link.ts), root `supervise` becomes the owner of the directory
  * it is given, and pmtr starts jobs with a `user`.
  */
-import { existsSync } from 'node:fs';
+import { constants, existsSync, openSync, readdirSync } from 'node:fs';
 import { errnoError } from '@svkit/diag';
-import { execve, getgrouplist, getpwuid, spawnProcess, type SpawnSpec } from '@svkit/sys';
+import { closeQuiet, dropControllingTerminal, dup2, execve, getgrouplist, getpwuid, isatty, setCloseOnExec, spawnProcess, type SpawnSpec } from '@svkit/sys';
 import { trustedOwner } from './service-dir-open.js';
 
 /** The identity a program is started with. */
@@ -53,9 +53,24 @@ export function setprivArgs(creds: Credentials): string[] {
 
 /**
  * Becomes `creds`: replaces this process with the same command (Node, its flags, the script and
- * its arguments) run through setpriv. Returns only by throwing.
+ * its arguments) run through setpriv, keeping nothing of root's that the user could abuse: no
+ * controlling terminal (no input injected into root's shell), a terminal on fd 0 replaced by
+ * /dev/null (no keystrokes read), one on fd 1 or 2 reopened write-only, and no descriptor above 2.
+ * Returns only by throwing.
  */
 export function execAs(creds: Credentials): never {
   if (!existsSync(SETPRIV)) throw errnoError('ENOENT', `${SETPRIV} (util-linux), needed to run as uid ${creds.uid}`);
-  return execve(SETPRIV, ['setpriv', ...setprivArgs(creds), process.execPath, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  return execve(SETPRIV, ['setpriv', ...setprivArgs(creds), process.execPath, ...process.execArgv, ...process.argv.slice(1)], process.env, () => {
+    dropControllingTerminal();
+    for (const fd of [0, 1, 2]) {
+      if (!isatty(fd)) continue;
+      const to = fd === 0 ? openSync('/dev/null', constants.O_RDONLY) : openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NOCTTY);
+      dup2(to, fd);
+      closeQuiet(to);
+    }
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (fd > 2) try { setCloseOnExec(fd, true); } catch { /* the listing's own descriptor, closed */ }
+    }
+  });
 }
