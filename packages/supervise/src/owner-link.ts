@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { errnoText, type Io } from '@svkit/diag';
 import { closeQuiet, dupFd, O_CLOEXEC, O_NONBLOCK_FLAG, onChildExit, pipe2, seqpacketPair, sendFds, type ChildExit } from '@svkit/sys';
 import { encodeMessage, OWNER_FD, type OwnerMessage } from './owner-channel.js';
-import { ownerCredentials, spawnAs } from './run-as.js';
-import { relayTo } from './owner-output.js';
+import { ownerCredentials, ownerEnv, spawnAs } from './run-as.js';
+import { relayTo, type Relay } from './owner-output.js';
 import { SVSCAN_NODE_FLAGS } from './svscan-flags.js';
 
 /** The owner's program, beside this module (dist/ or the bundle in dist/bundle/). */
@@ -76,6 +76,8 @@ export class OwnerLink {
   private timer: NodeJS.Timeout | undefined;
   private lastStart = 0;
   private quickDeaths = 0;
+  private out: Relay | undefined;
+  private err: Relay | undefined;
 
   constructor(private readonly opts: OwnerLinkOptions) {}
 
@@ -139,22 +141,22 @@ export class OwnerLink {
     this.clearTimer();
     const [ours, theirs] = seqpacketPair();
     const [bellRead, bellWrite] = pipe2(O_CLOEXEC | O_NONBLOCK_FLAG);
-    // its stdout and stderr are pipes of its own that we copy into ours, never our descriptors (owner-output.ts)
+    // its stdout and stderr are pipes of its own that we copy into ours, never our descriptors
+    // (owner-output.ts); made once and given to every start, so restarts leave nothing behind
     const uid = this.opts.uid;
-    const out = relayTo(1, (n) => this.warn(`${n} bytes of output of uid ${uid}'s services dropped: svscan's stdout is not read fast enough`));
-    const err = relayTo(2, (n) => this.warn(`${n} bytes of uid ${uid}'s messages dropped: svscan's stderr is not read fast enough`));
-    const fds = new Map<number, number | 'null'>([[0, 'null'], [1, out.write], [2, err.write], [OWNER_FD.socket, theirs], [OWNER_FD.bell, bellRead]]);
+    this.out ??= relayTo(1, (n) => `svscan: warning: ${n} bytes of output of uid ${uid}'s services dropped (too much, or svscan's stdout not read)\n`);
+    this.err ??= relayTo(2, (n) => `svscan: warning: ${n} bytes of messages of uid ${uid}'s services dropped (too much, or svscan's stderr not read)\n`);
+    const fds = new Map<number, number | 'null'>([[0, 'null'], [1, this.out.write], [2, this.err.write], [OWNER_FD.socket, theirs], [OWNER_FD.bell, bellRead]]);
     const creds = ownerCredentials(uid, this.opts.gid);
     this.lastStart = Date.now();
-    const ownEnds = [theirs, bellRead, ...[out.write, err.write].filter((fd) => fd > 2)];
+    const ownEnds = [theirs, bellRead];
     try {
-      // a session of its own (no controlling terminal: nothing to inject into), only the descriptors above
-      this.pid = spawnAs({ file: process.execPath, argv: ['node', ...SVSCAN_NODE_FLAGS, OWNER_PROGRAM, String(uid)], env: process.env, cwd: '/', fds, setsid: true, closeFrom: OWNER_FD.bell + 1 }, creds);
+      // a session of its own (no controlling terminal: nothing to inject into), only the descriptors
+      // above, its own environment (not root's), working directory /
+      this.pid = spawnAs({ file: process.execPath, argv: ['node', ...SVSCAN_NODE_FLAGS, OWNER_PROGRAM, String(uid)], env: ownerEnv(uid), cwd: '/', fds, setsid: true, closeFrom: OWNER_FD.bell + 1 }, creds);
     } catch (e) {
       this.warn(`unable to start the supervisor of uid ${uid}: ${errnoText(e)}`);
       for (const fd of [ours, bellWrite, ...ownEnds]) closeQuiet(fd);
-      out.close();
-      err.close();
       this.state = 'running'; // as if it had started and died at once
       this.planRestart();
       return;
@@ -230,6 +232,9 @@ export class OwnerLink {
   finish(): void {
     this.clearTimer();
     this.closeChannel();
+    this.out?.close();
+    this.err?.close();
+    this.out = this.err = undefined;
     for (const h of this.handed.values()) for (const fd of h.fds) closeQuiet(fd);
     this.handed.clear();
     this.state = 'stopped';
@@ -270,3 +275,4 @@ export class OwnerLink {
     this.opts.io.err(`svscan: warning: ${msg}\n`);
   }
 }
+

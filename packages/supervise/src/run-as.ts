@@ -2,11 +2,11 @@
  * Running as another user: uid, the account's primary gid and supplementary groups (a uid without
  * an account: the directory's gid, no groups), set by util-linux's setpriv. Root svscan starts each
  * owner's supervisor this way (owner-link.ts), root `supervise` becomes the owner of the directory
- * it is given, and pmtr starts jobs with a `user`.
+ * it is given (supervise-as-owner.ts), and pmtr starts jobs with a `user`.
  */
-import { constants, existsSync, openSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { errnoError } from '@svkit/diag';
-import { closeQuiet, dropControllingTerminal, dup2, execve, getgrouplist, getpwuid, isatty, setCloseOnExec, spawnProcess, type SpawnSpec } from '@svkit/sys';
+import { getgrouplist, getpwuid, spawnProcess, type SpawnSpec } from '@svkit/sys';
 import { trustedOwner } from './service-dir-open.js';
 
 /** The identity a program is started with. */
@@ -51,26 +51,23 @@ export function setprivArgs(creds: Credentials): string[] {
   return [`--reuid=${creds.uid}`, `--regid=${creds.gid}`, creds.groups.length ? `--groups=${creds.groups.join(',')}` : '--clear-groups', '--'];
 }
 
+/** Variables of root's environment that a user's supervisor and services get: locale, time zone, PATH. */
+const PASSED_ON = /^(PATH|LANG|LANGUAGE|TZ|LC_[A-Z_]+)$/;
+
 /**
- * Becomes `creds`: replaces this process with the same command (Node, its flags, the script and
- * its arguments) run through setpriv, keeping nothing of root's that the user could abuse: no
- * controlling terminal (no input injected into root's shell), a terminal on fd 0 replaced by
- * /dev/null (no keystrokes read), one on fd 1 or 2 reopened write-only, and no descriptor above 2.
- * Returns only by throwing.
+ * The environment of `uid`'s supervisor (and so of its services): the account's HOME, USER,
+ * LOGNAME and SHELL, with root's PATH, locale and time zone; nothing else of root's (its HOME,
+ * working directory, secrets, systemd's NOTIFY_SOCKET).
  */
-export function execAs(creds: Credentials): never {
-  if (!existsSync(SETPRIV)) throw errnoError('ENOENT', `${SETPRIV} (util-linux), needed to run as uid ${creds.uid}`);
-  return execve(SETPRIV, ['setpriv', ...setprivArgs(creds), process.execPath, ...process.execArgv, ...process.argv.slice(1)], process.env, () => {
-    dropControllingTerminal();
-    for (const fd of [0, 1, 2]) {
-      if (!isatty(fd)) continue;
-      const to = fd === 0 ? openSync('/dev/null', constants.O_RDONLY) : openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NOCTTY);
-      dup2(to, fd);
-      closeQuiet(to);
-    }
-    for (const name of readdirSync('/proc/self/fd')) {
-      const fd = Number(name);
-      if (fd > 2) try { setCloseOnExec(fd, true); } catch { /* the listing's own descriptor, closed */ }
-    }
-  });
+export function ownerEnv(uid: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (PASSED_ON.test(k) && v !== undefined) env[k] = v;
+  env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  const pw = getpwuid(uid);
+  env.HOME = pw?.dir || '/';
+  if (pw) {
+    env.USER = env.LOGNAME = pw.name;
+    if (pw.shell) env.SHELL = pw.shell;
+  }
+  return env;
 }

@@ -5,10 +5,10 @@
  * supervise only (exit 143), not the service; a later supervise adopts the running service.
  */
 import { statSync } from 'node:fs';
-import { processIo, runMain, type Io, helpWanted, printHelp, type Strerr } from '@svkit/diag';
+import { processIo, runMain, type Io, helpWanted, printHelp } from '@svkit/diag';
 import { Supervisor } from './supervisor.js';
 import { SuperviseError, trustedOwner } from './service-dir-open.js';
-import { execAs, ownerCredentials } from './run-as.js';
+import { superviseAsOwner } from './supervise-as-owner.js';
 
 /** The usage line of `--help`. */
 const USAGE = 'supervise dir';
@@ -23,7 +23,12 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
     const dir = argv[0];
     if (!dir || argv.length !== 1) e.dieUsage('supervise dir');
     return new Promise<number>((resolve) => {
-      becomeOwnerOf(dir, e);
+      // root never works inside a directory another user owns: a supervise running as its owner does
+      const st = process.geteuid!() === 0 ? statSync(dir, { throwIfNoEntry: false }) : undefined;
+      if (st?.isDirectory() && !trustedOwner(st.uid)) {
+        superviseAsOwner(dir, st.uid, st.gid).then(resolve, (err) => resolve(e.dieSys(`unable to run supervise as uid ${st.uid}, the owner of ${dir}`, err)));
+        return;
+      }
       const sv = new Supervisor({ dir, io, onClose: () => resolve(0) });
       try {
         sv.open();
@@ -35,17 +40,3 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
   });
 }
 
-/**
- * Root never works inside a directory another user owns: as root, supervise of such a directory
- * becomes its owner first (uid, the account's gid and groups), then starts as usual.
- */
-function becomeOwnerOf(dir: string, e: Strerr): void {
-  if (process.geteuid!() !== 0) return;
-  const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st?.isDirectory() || trustedOwner(st.uid)) return;
-  try {
-    execAs(ownerCredentials(st.uid, st.gid)!);
-  } catch (err) {
-    e.dieSys(`unable to run as uid ${st.uid}, the owner of ${dir}`, err);
-  }
-}

@@ -5,7 +5,6 @@
  * abstract UNIX sockets, child subreaper).
  * Every wrapper throws an Error with the errno `code` (as Node's fs errors do) on failure.
  */
-import { constants as fsConstants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { errnoError } from '@svkit/diag';
@@ -353,27 +352,6 @@ export function inotifyAddWatch(fd: number, path: string, mask: number): number 
 /** Stops a watch; quiet when the kernel already dropped it (the directory was deleted). */
 export function inotifyRmWatch(fd: number, wd: number): void {
   c.inotify_rm_watch(fd, wd);
-}
-
-const TIOCNOTTY = 0x5422;
-
-/**
- * Gives up our controlling terminal, if we have one and do not lead its session (ioctl TIOCNOTTY
- * on /dev/tty): from then on we and our children can no longer open /dev/tty nor inject input
- * into that terminal (TIOCSTI needs it as the controlling terminal). Quiet when there is none.
- */
-export function dropControllingTerminal(): void {
-  let fd: number;
-  try {
-    fd = openSync('/dev/tty', fsConstants.O_RDWR | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK);
-  } catch {
-    return; // no controlling terminal
-  }
-  try {
-    c.ioctl(fd, TIOCNOTTY);
-  } finally {
-    c.close(fd);
-  }
 }
 
 /** Network interface flag (netdevice(7)): the interface supports multicast. */
