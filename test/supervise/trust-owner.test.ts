@@ -5,12 +5,13 @@
  * supervised other users' directories in root's own process.
  */
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOBODY, asUser, chownTree, shAs } from '../helpers/as-user.js';
 import { LONG, hostileScan, pidsUnder, procStatusField, stillSupervises, svstatLine, svstatPid } from '../helpers/hostile-scan.js';
-import { sleep, waitFor } from '../helpers/proc.js';
+import { ours, run, sleep, start, waitFor } from '../helpers/proc.js';
 import { fileLines, makeService } from '../helpers/service-dir.js';
 
 /** The parent pid of `pid` (field 4 of /proc/PID/stat). */
@@ -322,4 +323,38 @@ test('O13: a directory of a uid without an account whose group is root: its supe
   h.svscan();
   await waitFor(() => existsSync(join(h.s, 'ids')), LONG, 's wrote its ids');
   assert.deepEqual(fileLines(join(h.s, 'ids')), [String(id), '65534', '65534']);
+});
+
+test('O14: supervise as root on nobody\'s directory: the supervise that works there is nobody\'s, and neither it nor the service gets root\'s stdout file, working directory or environment', async (t) => {
+  const h = hostileScan(t, 'exec 3>&1\nreadlink /proc/$$/fd/3 > out-link; exec 3>&-\npwd > cwd; env > env.txt\necho "from s"\nexec sleep 1000');
+  const rootOut = join(h.root, 'root.log');
+  writeFileSync(rootOut, 'root line\n', { mode: 0o600 });
+  const secret = join(h.root, 'secret');
+  mkdirSync(secret, { mode: 0o700 });
+  const sup = start('sh', ['-c', `exec "$0" "$1" >> ${rootOut} 2>&1`, ours('supervise'), h.s], { cwd: secret, env: { ...process.env, ROOT_SECRET: 'hunter2' } });
+  h.killAtEnd(sup.child.pid!);
+  const s = await waitFor(async () => existsSync(join(h.s, 'env.txt')) && svstatPid(h.s), LONG, 's up');
+  assert.equal(statSync(`/proc/${ppidOf(s)}`).uid, NOBODY, 'the supervise of s runs as nobody');
+  assert.match(fileLines(join(h.s, 'out-link'))[0]!, /^pipe:/, 's\'s stdout is a pipe, not root.log');
+  assert.deepEqual(fileLines(join(h.s, 'cwd')), [h.s]);
+  assert.equal(readlinkSync(`/proc/${ppidOf(s)}/cwd`), '/', 'its supervise works from /');
+  assert.ok(!fileLines(join(h.s, 'env.txt')).some((l) => l.includes('hunter2')), 'no root environment');
+  await waitFor(() => readFileSync(rootOut, 'utf8').includes('from s\n'), LONG, 's\'s output copied into root.log by root');
+  assert.ok(readFileSync(rootOut, 'utf8').startsWith('root line\n'));
+  await run(ours('svc'), ['-dx', h.s]);
+  await waitFor(() => sup.child.exitCode !== null, LONG, 'supervise exits after svc -dx');
+  assert.equal(sup.child.exitCode, 0);
+});
+
+test('O15: nobody\'s service writes without end while nobody reads svscan\'s stdout: root\'s svscan never blocks (b is still restarted)', async (t) => {
+  const h = hostileScan(t, 'exec yes AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  const fifo = join(h.root, 'out');
+  execFileSync('mkfifo', [fifo]);
+  const reader = start('sh', ['-c', `exec sleep 1000 < ${fifo}`]); // opens it and never reads
+  h.killAtEnd(reader.child.pid!);
+  h.svscan(['sh', '-c', `exec "$@" > ${fifo} 2>&1`, 'sh']);
+  await waitFor(() => svstatPid(h.s), LONG, 's up');
+  await sleep(2000); // root's stdout pipe is full by now
+  await stillSupervises(h.b, 'with svscan\'s stdout full');
+  await stillSupervises(h.b, 'again');
 });
