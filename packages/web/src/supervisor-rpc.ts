@@ -174,8 +174,10 @@ export class SupervisorRpc {
     for (const c of calls) {
       const o = c as { methodName?: RpcValue; params?: RpcValue };
       try {
-        if (typeof o.methodName !== 'string' || o.methodName === 'system.multicall') throw fault('INCORRECT_PARAMETERS');
-        out.push([await this.call(o.methodName, Array.isArray(o.params) ? o.params : [], caller)]);
+        if (typeof o.methodName !== 'string') throw fault('INCORRECT_PARAMETERS', 'No methodName');
+        if (o.methodName === 'system.multicall') throw fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden');
+        // supervisord's multicall: each result bare (not the one-element array of the XML-RPC spec)
+        out.push(await this.call(o.methodName, Array.isArray(o.params) ? o.params : [], caller));
       } catch (e) {
         const f = e instanceof RpcFault ? e : fault('FAILED', String((e as Error).message));
         out.push({ faultCode: f.faultCode, faultString: f.faultString });

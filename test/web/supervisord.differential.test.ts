@@ -1,0 +1,51 @@
+/**
+ * The same supervisorctl commands (and XML-RPC calls) against svweb and against a real supervisord
+ * 4.2.5 running the same programs: the same output and exit code.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { haveTool, run, tempDir, type RunResult } from '../helpers/proc.js';
+import { makeService } from '../helpers/service-dir.js';
+import { scanDir, startWeb } from '../helpers/web.js';
+import { pyMulticall, startSupervisord, SUPERVISORCTL, SUPERVISORD } from './real-supervisord.js';
+
+const skip = !haveTool(SUPERVISORD, 'supervisor');
+
+type T = { after(fn: () => Promise<void> | void): void };
+
+/** The same programs under svscan + svweb and under supervisord (all down at first); two `ctl`s. */
+async function both(t: T, programs: Record<string, string>): Promise<{ ours(...a: string[]): Promise<RunResult>; theirs(...a: string[]): Promise<RunResult>; oursUrl: string; theirsUrl: string }> {
+  const { scan, root } = scanDir(t, (s) => {
+    for (const [name, script] of Object.entries(programs)) makeService(s, name, script, { down: '' });
+  });
+  const conf = join(root, 'ctl.conf');
+  writeFileSync(conf, '[supervisorctl]\n');
+  const web = await startWeb(t, [scan]);
+  const { dir, cleanup } = tempDir('supervisord-');
+  t.after(cleanup);
+  const real = await startSupervisord(t, dir, programs);
+  return {
+    ours: (...a) => run(SUPERVISORCTL, ['-c', conf, '-s', web.url, ...a], { timeoutMs: 120000 }),
+    theirs: real.ctl,
+    oursUrl: web.url,
+    theirsUrl: real.url,
+  };
+}
+
+test('system.multicall answers as supervisord: bare values, faults as structs', { skip }, async (t) => {
+  const s = await both(t, { idle: 'exec sleep 1000' });
+  const calls = [
+    { methodName: 'supervisor.getAPIVersion', params: [] },
+    { methodName: 'supervisor.getState', params: [] },
+    { methodName: 'supervisor.getProcessInfo', params: ['nosuch'] },
+    { methodName: 'supervisor.stopProcess', params: ['idle'] },
+    { methodName: 'no.such', params: [] },
+    { params: [] },
+    { methodName: 'system.multicall', params: [[]] },
+  ];
+  const theirs = await pyMulticall(s.theirsUrl, calls);
+  assert.equal(theirs, "['3.0', {'statecode': 1, 'statename': 'RUNNING'}, {'faultCode': 10, 'faultString': 'BAD_NAME: nosuch'}, {'faultCode': 70, 'faultString': 'NOT_RUNNING: idle'}, {'faultCode': 1, 'faultString': 'UNKNOWN_METHOD'}, {'faultCode': 2, 'faultString': 'INCORRECT_PARAMETERS: No methodName'}, {'faultCode': 2, 'faultString': 'INCORRECT_PARAMETERS: Recursive system.multicall forbidden'}]\n");
+  assert.equal(await pyMulticall(s.oursUrl, calls), theirs);
+});
