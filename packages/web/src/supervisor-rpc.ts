@@ -9,6 +9,7 @@ import { localText } from './local-time.js';
 import { SIGNAL_LETTER } from './service-control.js';
 import type { ScanState } from './scan-state.js';
 import { MAX_MULTICALL } from './limits.js';
+import { KILL_WAIT_MS, stopWaitMs } from './supervisor-timing.js';
 import type { ServiceView } from './service-view.js';
 import { RpcFault, type RpcValue } from './xmlrpc.js';
 
@@ -30,7 +31,7 @@ const SIGNALLABLE = new Set<number>([PSTATE.STARTING, PSTATE.RUNNING, PSTATE.STO
 export const API_VERSION = '3.0';
 /** What `supervisorctl version` prints. */
 export const SERVER_VERSION = 'svkit-svweb 0.1.0';
-/** How long start/stop wait for the state they ask for. */
+/** How long a start waits for the state it asks for. */
 export const WAIT_MS = 15000;
 
 const fault = (name: FaultName, extra?: string): RpcFault => new RpcFault(FAULT[name], extra ? `${name}: ${extra}` : name);
@@ -197,7 +198,7 @@ export class SupervisorRpc {
     return {
       autostart: v.normallyUp, directory: dir, uid: 'none', command: `${dir}/run`, exitcodes: [0], group: v.name, group_prio: 999,
       inuse: true, killasgroup: false, name: v.name, process_prio: 999, redirect_stderr: true, startretries: 0, startsecs: 0,
-      stdout_logfile: this.logName(v.name), stderr_logfile: '', stopsignal: 15, stopwaitsecs: 0, serverurl: 'AUTO',
+      stdout_logfile: this.logName(v.name), stderr_logfile: '', stopsignal: 15, stopwaitsecs: Math.round(stopWaitMs(dir) / 1000), serverurl: 'AUTO',
     };
   }
 
@@ -240,10 +241,24 @@ export class SupervisorRpc {
     const st = supervisorState(v);
     if (!RUNNING_STATES.has(PSTATE[st]) && st !== 'STOPPING') throw fault('NOT_RUNNING', v.name);
     this.send(v, 'd');
-    if (!wait) return true;
-    const r = await this.scan.waitUntil(v.name, (x) => !x.up && x.state !== 'finishing', WAIT_MS);
-    if (!r) throw fault('FAILED', `${v.name}: still running ${WAIT_MS / 1000} s after the down signal`);
-    return true;
+    // the escalation runs whether or not the caller waits, as in supervisord
+    const done = this.escalate(v);
+    if (!wait) {
+      done.catch(() => { /* nobody waits for the answer */ });
+      return true;
+    }
+    return done;
+  }
+
+  /** supervisord's stop: the service down within stopwaitsecs, else SIGKILL (svc -k) and down. */
+  private async escalate(v: ServiceView): Promise<true> {
+    const down = (x: ServiceView): boolean => !x.up && x.state !== 'finishing';
+    if (await this.scan.waitUntil(v.name, down, stopWaitMs(this.scan.ref(v.name).dir))) return true;
+    const x = this.scan.view(v.name);
+    // only the process this stop was for, and only while nobody asked for it to run again
+    if (x.up && x.want !== 'up' && (v.pid === 0 || x.pid === v.pid)) this.send(x, 'k');
+    if (await this.scan.waitUntil(v.name, down, KILL_WAIT_MS)) return true;
+    throw fault('FAILED', `${v.name}: still running ${KILL_WAIT_MS / 1000} s after SIGKILL`);
   }
 
   private signal(v: ServiceView, sig: string): RpcValue {
