@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveTool, run, tempDir, type RunResult } from '../helpers/proc.js';
+import { haveTool, run, tempDir, waitFor, type RunResult } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
 import { scanDir, startWeb } from '../helpers/web.js';
 import { pyMulticall, startSupervisord, SUPERVISORCTL, SUPERVISORD } from './real-supervisord.js';
@@ -67,5 +67,39 @@ test('a stop of a program that ignores TERM is a SIGKILL after stopwaitsecs (10 
   await same('start', 'stubborn');
   assert.equal((await same('restart', 'stubborn')).stdout, 'stubborn: stopped\nstubborn: started\n');
   assert.equal((await same('stop', 'all')).stdout, 'stubborn: stopped\n');
+  await same('status');
+});
+
+test('start semantics as supervisord: a program that dies within startsecs is a spawn error (rc 7), BACKOFF, then FATAL "Exited too quickly"; start all and restart the same', { skip }, async (t) => {
+  // dies well within startsecs (1 s) even on a loaded machine; the issue's program slept 0.5 s
+  const s = await both(t, { crash: 'sleep 0.2\nexit 1', good: 'exec sleep 1000' });
+  const same = async (...args: string[]): Promise<RunResult> => {
+    const [a, b] = await Promise.all([s.ours(...args), s.theirs(...args)]);
+    assert.deepEqual([a.code, statusShape(a.stdout), a.stderr], [b.code, statusShape(b.stdout), b.stderr], `supervisorctl ${args.join(' ')}: svweb (actual) and supervisord (expected)`);
+    return { ...a, stdout: statusShape(a.stdout) };
+  };
+  /** Both gave up retrying `crash` (supervisord: 3 retries with 1, 2, 3 s of backoff). */
+  const bothFatal = async (): Promise<void> => {
+    for (const ctl of [s.ours, s.theirs]) await waitFor(async () => /^crash +FATAL/.test((await ctl('status', 'crash')).stdout), 60000, 'crash FATAL');
+  };
+  let r = await same('start', 'crash');
+  assert.deepEqual([r.code, r.stdout], [7, 'crash: ERROR (spawn error)\n']);
+  await bothFatal();
+  r = await same('status');
+  assert.deepEqual([r.code, r.stdout], [3, 'crash                            FATAL     Exited too quickly (process log may have details)\ngood                             STOPPED   Not started\n']);
+  r = await same('start', 'crash');
+  assert.deepEqual([r.code, r.stdout], [7, 'crash: ERROR (spawn error)\n']);
+  await bothFatal();
+  r = await same('start', 'all');
+  assert.deepEqual([r.code, r.stdout], [7, 'crash: ERROR (spawn error)\ngood: started\n']);
+  assert.match((await same('status', 'good')).stdout, /^good +RUNNING +pid PID, uptime UP\n$/);
+  await bothFatal();
+  r = await same('restart', 'crash');
+  assert.equal(r.code, 7);
+  await bothFatal();
+  r = await same('restart', 'all');
+  assert.equal(r.code, 7);
+  await bothFatal();
+  await same('stop', 'all');
   await same('status');
 });
