@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveTool, run, tempDir, waitFor, type RunResult } from '../helpers/proc.js';
+import { fixture, haveTool, run, start, tempDir, waitFor, type RunResult } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
-import { scanDir, startWeb } from '../helpers/web.js';
+import { getJson, scanDir, startWeb } from '../helpers/web.js';
 import { pyMulticall, startSupervisord, SUPERVISORCTL, SUPERVISORD } from './real-supervisord.js';
 
 const skip = !haveTool(SUPERVISORD, 'supervisor');
@@ -102,4 +102,26 @@ test('start semantics as supervisord: a program that dies within startsecs is a 
   await bothFatal();
   await same('stop', 'all');
   await same('status');
+});
+
+test('a service with a notification-fd is STARTING until it is ready (past startsecs): start waits for readiness, as supervisord waits for startsecs', { skip }, async (t) => {
+  const { scan, root } = scanDir(t, (sd) => {
+    makeService(sd, 'ready', `exec ${fixture('supervise-notify-ready')}`, { 'notification-fd': '5\n', down: '' });
+  });
+  const conf = join(root, 'ctl.conf');
+  writeFileSync(conf, '[supervisorctl]\n');
+  const web = await startWeb(t, [scan]);
+  const ctlArgs = ['-c', conf, '-s', web.url];
+  const starting = start(SUPERVISORCTL, [...ctlArgs, 'start', 'ready']);
+  t.after(() => starting.stop('SIGKILL'));
+  const view = (): Promise<any> => getJson(`${web.url}/api/services/ready`);
+  await waitFor(async () => { const v = await view(); return v.up && Date.now() / 1000 - v.since > 2; }, 30000, 'up for more than startsecs');
+  const r = await run(SUPERVISORCTL, [...ctlArgs, 'status', 'ready'], { timeoutMs: 60000 });
+  assert.deepEqual([r.code, r.stdout], [0, 'ready                            STARTING  \n'], 'not ready: STARTING');
+  assert.equal(starting.child.exitCode, null, 'start still waiting');
+  writeFileSync(join(scan, 'ready', 'go'), '');
+  await waitFor(() => starting.child.exitCode !== null, 30000, 'start answered');
+  assert.deepEqual([starting.child.exitCode, starting.stdout()], [0, 'ready: started\n']);
+  assert.equal((await view()).ready, true, 'ready when start answered');
+  assert.match((await run(SUPERVISORCTL, [...ctlArgs, 'status', 'ready'], { timeoutMs: 60000 })).stdout, /^ready +RUNNING +pid \d+/);
 });
