@@ -10,11 +10,8 @@
  */
 import type { ScanState } from './scan-state.js';
 import type { ServiceView } from './service-view.js';
+import { STARTRETRIES, STARTSECS_MS } from './supervisor-timing.js';
 
-/** supervisord's default startsecs: a run is RUNNING once it has stayed up this long. */
-export const STARTSECS_MS = 1000;
-/** supervisord's default startretries: FATAL after this many retries that died within startsecs. */
-export const STARTRETRIES = 3;
 /** How often a watch reads the service's status (a quick death is seen before supervise's 1 s restart delay runs out). */
 const POLL_MS = 100;
 /** Time for supervise to take the `u` (it reads its control FIFO at once; only a stuck supervise takes longer). */

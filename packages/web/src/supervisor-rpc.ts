@@ -9,8 +9,8 @@ import { localText } from './local-time.js';
 import { SIGNAL_LETTER } from './service-control.js';
 import type { ScanState } from './scan-state.js';
 import { MAX_MULTICALL } from './limits.js';
-import { KILL_WAIT_MS, stopWaitMs } from './supervisor-timing.js';
-import { STARTRETRIES, STARTSECS_MS, StartWatches, startedSince } from './start-watch.js';
+import { KILL_WAIT_MS, STARTRETRIES, STARTSECS_MS, stopWaitMs } from './supervisor-timing.js';
+import { StartWatches, startedSince } from './start-watch.js';
 import type { ServiceView } from './service-view.js';
 import { RpcFault, type RpcValue } from './xmlrpc.js';
 

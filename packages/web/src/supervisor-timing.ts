@@ -6,6 +6,10 @@
 import { join } from 'node:path';
 import { readFirstLine } from '@svkit/protocol';
 
+/** supervisord's default startsecs: a run is RUNNING once it has stayed up this long (or is ready, with a notification-fd). */
+export const STARTSECS_MS = 1000;
+/** supervisord's default startretries: FATAL after this many retries that died within startsecs. */
+export const STARTRETRIES = 3;
 /** supervisord's default stopwaitsecs: SIGKILL this long after the stop signal. */
 export const STOPWAIT_MS = 10_000;
 /**
