@@ -26,6 +26,8 @@ export interface ServiceView {
   /** When the pid last changed (start or exit). */
   since: number;
   ready: boolean | null;
+  /** The current run was given a notification-fd: `ready` says when it is ready. */
+  notifies: boolean;
   readySince: number | null;
   restarts: number | null;
   /** Quick deaths in a row (a crash loop when 2 or more). */
@@ -62,6 +64,7 @@ export function viewService(ref: ServiceRef): ServiceView {
       normallyUp: !s.normallyDown,
       since: s.when.sec + s.when.nsec / 1e9,
       ready: x ? (x.notifies ? (x.ready ?? false) : s.pid !== 0) : null,
+      notifies: x?.notifies ?? false,
       readySince: x?.readySince != null ? x.readySince / 1000 : null,
       restarts: x?.restarts ?? null,
       quickDeaths: x?.quickDeaths ?? null,
@@ -74,7 +77,7 @@ export function viewService(ref: ServiceRef): ServiceView {
   } catch (e) {
     return {
       name: ref.name, state: 'unknown', up: false, pid: 0, paused: false, want: 'down', normallyUp: false, since: 0,
-      ready: null, readySince: null, restarts: null, quickDeaths: null, lastExit: null, gaveUp: false, backoff: false, nextStart: null,
+      ready: null, notifies: false, readySince: null, restarts: null, quickDeaths: null, lastExit: null, gaveUp: false, backoff: false, nextStart: null,
       console: hasConsole, error: e instanceof StatusError ? e.text : String((e as Error).message),
     };
   }

@@ -9,6 +9,8 @@ import { localText } from './local-time.js';
 import { SIGNAL_LETTER } from './service-control.js';
 import type { ScanState } from './scan-state.js';
 import { MAX_MULTICALL } from './limits.js';
+import { KILL_WAIT_MS, STARTRETRIES, STARTSECS_MS, stopWaitMs } from './supervisor-timing.js';
+import { StartWatches, startedSince } from './start-watch.js';
 import type { ServiceView } from './service-view.js';
 import { RpcFault, type RpcValue } from './xmlrpc.js';
 
@@ -30,17 +32,28 @@ const SIGNALLABLE = new Set<number>([PSTATE.STARTING, PSTATE.RUNNING, PSTATE.STO
 export const API_VERSION = '3.0';
 /** What `supervisorctl version` prints. */
 export const SERVER_VERSION = 'svkit-svweb 0.1.0';
-/** How long start/stop wait for the state they ask for. */
+/** How long a start waits for the state it asks for. */
 export const WAIT_MS = 15000;
 
 const fault = (name: FaultName, extra?: string): RpcFault => new RpcFault(FAULT[name], extra ? `${name}: ${extra}` : name);
 
-/** The supervisord state of a service. */
-export function supervisorState(v: ServiceView): PStateName {
+/** supervisord's spawnerr for a process that died within startsecs. */
+export const EXITED_TOO_QUICKLY = 'Exited too quickly (process log may have details)';
+
+/**
+ * The supervisord state of a service: STARTING until the run has stayed up startsecs (or is ready,
+ * with a notification-fd); down but wanted up is BACKOFF after a quick death (supervise retries);
+ * down after more than startretries quick deaths in a row (or supervise's own give-up) is FATAL.
+ */
+export function supervisorState(v: ServiceView, now = Date.now()): PStateName {
   if (v.state === 'unknown') return 'UNKNOWN';
-  if (v.up) return v.state === 'stopping' ? 'STOPPING' : 'RUNNING';
+  if (v.up) {
+    if (v.state === 'stopping') return 'STOPPING';
+    return startedSince(v, 0, now) ? 'RUNNING' : 'STARTING';
+  }
   if (v.gaveUp) return 'FATAL';
-  if (v.want === 'up') return 'BACKOFF';
+  if (v.want === 'up') return v.quickDeaths === null || v.quickDeaths > 0 || v.backoff ? 'BACKOFF' : 'STARTING';
+  if ((v.quickDeaths ?? 0) > STARTRETRIES) return 'FATAL';
   if (v.want === 'once' && v.lastExit) return 'EXITED';
   return 'STOPPED';
 }
@@ -66,18 +79,20 @@ function stopTime(unix: number): string {
 }
 
 function spawnErr(v: ServiceView, st: PStateName): string {
-  if (st === 'FATAL') return `gave up after quick deaths${v.lastExit ? `, last exit ${v.lastExit.code ?? `signal ${v.lastExit.signal}`}` : ''}`;
-  if (st === 'BACKOFF' && v.backoff && v.nextStart) return `backoff ${Math.max(0, Math.ceil(v.nextStart - Date.now() / 1000))} seconds`;
+  if (st === 'FATAL' || (st === 'BACKOFF' && (v.quickDeaths ?? 0) > 0)) return EXITED_TOO_QUICKLY;
   if (st === 'UNKNOWN') return v.error ?? '';
   return '';
 }
 
 /** getProcessInfo's 14-member struct. */
 export function processInfo(v: ServiceView, scanLog: (name: string) => string): { [k: string]: RpcValue } {
-  const st = supervisorState(v);
-  const now = Math.floor(Date.now() / 1000);
+  const nowMs = Date.now();
+  const st = supervisorState(v, nowMs);
+  const now = Math.floor(nowMs / 1000);
   const since = Math.floor(v.since);
-  const start = v.state === 'unknown' ? 0 : since;
+  // never run since supervise started (svkit's supervise records every exit): supervisord's "Not started"
+  const neverRan = !v.up && v.restarts !== null && v.lastExit === null;
+  const start = v.state === 'unknown' || neverRan ? 0 : since;
   const stop = v.up || v.state === 'unknown' ? 0 : since;
   const spawnerr = spawnErr(v, st);
   let description = '';
@@ -101,8 +116,11 @@ type Method = { args: [number, number]; control?: boolean; fn: (p: RpcValue[], c
 /** The method table over `scan`; `call(method, params, caller)` runs one call or throws an RpcFault. */
 export class SupervisorRpc {
   private readonly methods: Record<string, Method>;
+  private readonly starts: StartWatches;
 
   constructor(private readonly scan: ScanState) {
+    // after startretries quick deaths: down, as supervisord's FATAL (a failed send leaves it retrying)
+    this.starts = new StartWatches(scan, (x) => { try { this.send(x, 'd'); } catch { /* supervise gone: nothing retries */ } });
     const str = (p: RpcValue[], i: number): string => {
       const v = p[i];
       if (typeof v !== 'string') throw fault('INCORRECT_PARAMETERS');
@@ -174,8 +192,10 @@ export class SupervisorRpc {
     for (const c of calls) {
       const o = c as { methodName?: RpcValue; params?: RpcValue };
       try {
-        if (typeof o.methodName !== 'string' || o.methodName === 'system.multicall') throw fault('INCORRECT_PARAMETERS');
-        out.push([await this.call(o.methodName, Array.isArray(o.params) ? o.params : [], caller)]);
+        if (typeof o.methodName !== 'string') throw fault('INCORRECT_PARAMETERS', 'No methodName');
+        if (o.methodName === 'system.multicall') throw fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden');
+        // supervisord's multicall: each result bare (not the one-element array of the XML-RPC spec)
+        out.push(await this.call(o.methodName, Array.isArray(o.params) ? o.params : [], caller));
       } catch (e) {
         const f = e instanceof RpcFault ? e : fault('FAILED', String((e as Error).message));
         out.push({ faultCode: f.faultCode, faultString: f.faultString });
@@ -194,8 +214,8 @@ export class SupervisorRpc {
     const dir = this.scan.ref(v.name).dir;
     return {
       autostart: v.normallyUp, directory: dir, uid: 'none', command: `${dir}/run`, exitcodes: [0], group: v.name, group_prio: 999,
-      inuse: true, killasgroup: false, name: v.name, process_prio: 999, redirect_stderr: true, startretries: 0, startsecs: 0,
-      stdout_logfile: this.logName(v.name), stderr_logfile: '', stopsignal: 15, stopwaitsecs: 0, serverurl: 'AUTO',
+      inuse: true, killasgroup: false, name: v.name, process_prio: 999, redirect_stderr: true, startretries: STARTRETRIES, startsecs: STARTSECS_MS / 1000,
+      stdout_logfile: this.logName(v.name), stderr_logfile: '', stopsignal: 15, stopwaitsecs: Math.round(stopWaitMs(dir) / 1000), serverurl: 'AUTO',
     };
   }
 
@@ -225,12 +245,15 @@ export class SupervisorRpc {
   private async start(v: ServiceView, wait: boolean): Promise<RpcValue> {
     const st = supervisorState(v);
     if (st === 'UNKNOWN') throw fault('SPAWN_ERROR', `${v.name}: ${v.error ?? 'supervise not running'}`);
-    if (v.up && st !== 'STOPPING') throw fault('ALREADY_STARTED', v.name);
+    if (RUNNING_STATES.has(PSTATE[st])) throw fault('ALREADY_STARTED', v.name);
+    const first = this.starts.watch(v.name, Date.now());
     this.send(v, 'u');
     if (!wait) return true;
-    const r = await this.scan.waitUntil(v.name, (x) => (x.up && x.state !== 'stopping') || x.gaveUp, WAIT_MS);
-    if (r && r.up) return true;
-    if (r?.gaveUp) throw fault('SPAWN_ERROR', v.name);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([first, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), WAIT_MS); })]);
+    clearTimeout(timer);
+    if (outcome === 'running') return true;
+    if (outcome === 'spawn-error') throw fault('SPAWN_ERROR', v.name);
     throw fault('ABNORMAL_TERMINATION', v.name);
   }
 
@@ -238,10 +261,24 @@ export class SupervisorRpc {
     const st = supervisorState(v);
     if (!RUNNING_STATES.has(PSTATE[st]) && st !== 'STOPPING') throw fault('NOT_RUNNING', v.name);
     this.send(v, 'd');
-    if (!wait) return true;
-    const r = await this.scan.waitUntil(v.name, (x) => !x.up && x.state !== 'finishing', WAIT_MS);
-    if (!r) throw fault('FAILED', `${v.name}: still running ${WAIT_MS / 1000} s after the down signal`);
-    return true;
+    // the escalation runs whether or not the caller waits, as in supervisord
+    const done = this.escalate(v);
+    if (!wait) {
+      done.catch(() => { /* nobody waits for the answer */ });
+      return true;
+    }
+    return done;
+  }
+
+  /** supervisord's stop: the service down within stopwaitsecs, else SIGKILL (svc -k) and down. */
+  private async escalate(v: ServiceView): Promise<true> {
+    const down = (x: ServiceView): boolean => !x.up && x.state !== 'finishing';
+    if (await this.scan.waitUntil(v.name, down, stopWaitMs(this.scan.ref(v.name).dir))) return true;
+    const x = this.scan.view(v.name);
+    // only the process this stop was for, and only while nobody asked for it to run again
+    if (x.up && x.want !== 'up' && (v.pid === 0 || x.pid === v.pid)) this.send(x, 'k');
+    if (await this.scan.waitUntil(v.name, down, KILL_WAIT_MS)) return true;
+    throw fault('FAILED', `${v.name}: still running ${KILL_WAIT_MS / 1000} s after SIGKILL`);
   }
 
   private signal(v: ServiceView, sig: string): RpcValue {
@@ -273,7 +310,7 @@ export class SupervisorRpc {
   }
 
   private startGroup(vs: ServiceView[], wait: boolean): Promise<RpcValue> {
-    return this.each(vs, (v) => !RUNNING_STATES.has(PSTATE[supervisorState(v)]) || (!v.up && v.want !== 'up'), (v) => this.start(v, wait));
+    return this.each(vs, (v) => !RUNNING_STATES.has(PSTATE[supervisorState(v)]), (v) => this.start(v, wait));
   }
 
   private stopGroup(vs: ServiceView[], wait: boolean): Promise<RpcValue> {
