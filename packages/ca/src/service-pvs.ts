@@ -243,15 +243,16 @@ export class ServicePvs {
         if (alive) return this.show(s, s.last, true);
       }
     }
-    s.key = key;
-    let st: ServiceStatus | undefined;
-    try {
-      st = serviceStatus(s.dir);
-    } catch {
-      st = undefined;
+    const snap = consistentStatus(s.dir, key);
+    if (!snap) {
+      // the supervisor is between its writes of state.json and status: keep the values, and read
+      // again when the status file changes (the watch) or at the next pass
+      s.key = '';
+      return;
     }
-    s.last = st;
-    this.show(s, st, full);
+    s.key = snap.key;
+    s.last = snap.st;
+    this.show(s, snap.st, full);
   }
 
   /** Sets the PVs of `s` from `st` (undefined: no supervisor); `tick` advances the heartbeat. */
@@ -283,7 +284,8 @@ export class ServicePvs {
     } catch (e) {
       return { eca: ECA.PUTFAIL, message: `unable to control ${s.name}: ${controlError(e)}` };
     }
-    s.pvs.control.update(index === 0 ? 0 : 1);
+    // no value is published here: _control shows what supervise/status says once the supervisor
+    // has acted on the letters (a monitor must never see a value the service did not go through)
     this.soon(s);
     return { eca: ECA.NORMAL };
   }
@@ -294,13 +296,11 @@ export class ServicePvs {
       if (!this.inAll(s)) continue;
       try {
         writeControl(s.dir, CONTROL_LETTERS[index]!);
-        s.pvs.control.update(index === 0 ? 0 : 1);
         this.soon(s);
       } catch (e) {
         failed.push(`${s.name} (${controlError(e)})`);
       }
     }
-    this.all.update(index === 0 ? 0 : 1);
     if (failed.length) return { eca: ECA.PUTFAIL, message: `unable to control ${failed.join(', ')}` };
     return { eca: ECA.NORMAL };
   }
@@ -321,7 +321,9 @@ export class ServicePvs {
   private soon(s: Service): void {
     for (const ms of [10, 50]) {
       setTimeout(() => {
-        if (this.services.get(s.name) === s) this.refresh(s, false);
+        if (this.services.get(s.name) !== s) return;
+        this.refresh(s, false);
+        this.updateAll();
       }, ms).unref();
     }
   }
@@ -331,6 +333,41 @@ export class ServicePvs {
     this.warned.add(key);
     this.o.onWarn?.(text);
   }
+}
+
+/** How often a read that raced with the supervisor's writes is tried again at once. */
+const SNAPSHOT_TRIES = 3;
+
+/**
+ * Reads the status of `dir` as one snapshot: the supervisor replaces state.json and then status
+ * (two renames), so a read between them would mix two states. The files' identity is taken
+ * before and after the read; when it moved, the read is made again (at most SNAPSHOT_TRIES
+ * times; undefined then, or when the two files disagree: try later). `st` undefined means no usable supervisor.
+ */
+function consistentStatus(dir: string, before: string): { key: string; st: ServiceStatus | undefined } | undefined {
+  let key = before;
+  for (let i = 0; i < SNAPSHOT_TRIES; i++) {
+    let st: ServiceStatus | undefined;
+    try {
+      st = serviceStatus(dir);
+    } catch {
+      st = undefined;
+    }
+    const after = statusChangeKey(dir);
+    if (after === key) return agrees(st) ? { key, st } : undefined;
+    key = after;
+  }
+  return undefined;
+}
+
+/**
+ * Do status and state.json describe the same moment? The supervisor writes state.json first: a
+ * read between its two renames finds the new state.json beside the old status (same pid, other
+ * wish). Without state.json (daemontools) there is nothing to compare.
+ */
+function agrees(st: ServiceStatus | undefined): boolean {
+  if (!st?.extra) return true;
+  return st.extra.want === (st.want === 'u' ? 'up' : st.want === 'd' ? 'down' : 'once');
 }
 
 /** Why a control write failed, in svc's words. */

@@ -1,0 +1,54 @@
+/**
+ * svca as EPICS clients see an IOC (issue 21): monitors publish only values the service went
+ * through, DBR_STSACK_STRING and DBR_CLASS_NAME, NaN alarm limits, TAI64N timestamps that survive
+ * a restart of svca, `Reset` read back as written. Real libca (pyepics) against svca, with our
+ * supervise.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ours, sleep, start, tempDir, waitFor } from '../helpers/proc.js';
+import { makeService, rawStatus, superviseDir } from '../helpers/service-dir.js';
+import { CaClient, freePort, havePyepics } from '../helpers/ca-client.js';
+
+/** One supervised service `x` and svca serving it, with a pyepics client. */
+async function setup(t: { after(fn: () => Promise<void> | void): void }): Promise<{ x: string; sv: ReturnType<typeof start>; ca: CaClient; port: number; scan: string; svca: () => ReturnType<typeof start> }> {
+  const { dir, cleanup } = tempDir('svca-ioc-');
+  const scan = join(dir, 'service');
+  const x = makeService(scan, 'x', 'exec sleep 1000');
+  const sv = superviseDir(t, x, cleanup);
+  await waitFor(() => rawStatus(x).pid !== 0, 20000, 'x up');
+  const port = await freePort();
+  let svca = start(ours('svca'), ['--port', String(port), '-p', 'I', scan]);
+  t.after(() => svca.stop());
+  await waitFor(() => svca.stderr().includes('serving'), 20000, 'svca serving');
+  const ca = new CaClient(port);
+  t.after(() => ca.stop());
+  return { x, sv, ca, port, scan, svca: () => svca };
+}
+
+test('after a caput to _control, a monitor sees only values the service went through', { skip: !havePyepics() }, async (t) => {
+  const { x, sv, ca } = await setup(t);
+  const name = 'I:MAN:x_control';
+  await ca.ok({ op: 'monitor', name });
+  const seen = (): string[] => ca.eventsOf(name).filter((e) => e.event === 'value').map((e) => e.char_value as string);
+  await waitFor(() => seen().length === 1, 20000, 'first monitor update');
+  const pid = sv.child.pid!;
+  const writes = ['Stop', 'Run', 'Stop', 'Run'];
+  for (const v of writes) {
+    // the supervisor is slow to act (stopped for a moment: busy, swapped out): the letters wait in
+    // supervise/control, and until it acts the service still holds the old value
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await ca.ok({ op: 'put', name, value: v, wait: true });
+      await sleep(300);
+      assert.equal(seen().at(-1), v === 'Stop' ? 'Run' : 'Stop', `${v} published before supervise acted: ${seen().join(' ')}`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(() => rawStatus(x).want === (v === 'Stop' ? 0x64 : 0x75), 20000, `want after ${v}`);
+    await waitFor(() => seen().at(-1) === v, 20000, `${v} on the monitor`);
+  }
+  await sleep(300);
+  assert.deepEqual(seen(), ['Run', ...writes]);
+});
