@@ -52,3 +52,24 @@ test('after a caput to _control, a monitor sees only values the service went thr
   await sleep(300);
   assert.deepEqual(seen(), ['Run', ...writes]);
 });
+
+/** One element of DBR type `ftype` of `name` as libca hands it over (host byte order). */
+async function raw(ca: CaClient, name: string, ftype: number): Promise<Buffer> {
+  const r = await ca.ok({ op: 'raw', name, ftype });
+  assert.deepEqual([r.ret, r.pend], [1, 1], `type ${ftype} of ${name}: ECA ${r.ret}/${r.pend} (stderr: ${ca.stderr.slice(-300)})`);
+  return Buffer.from(r.hex as string, 'hex');
+}
+
+test('DOUBLE and FLOAT GR/CTRL forms: alarm limits NaN (none set), as an IOC gives them', { skip: !havePyepics() }, async (t) => {
+  const { ca } = await setup(t);
+  for (const pv of ['I:MAN:x_control', 'I:MAN:x_hb', 'I:MAN:x_status']) {
+    // GR_FLOAT, GR_DOUBLE, CTRL_FLOAT, CTRL_DOUBLE: after status, severity, precision, pad and
+    // units come upper/lower display limit, then upper alarm, upper warning, lower warning, lower alarm
+    for (const [ftype, size] of [[23, 4], [27, 8], [30, 4], [34, 8]] as const) {
+      const b = await raw(ca, pv, ftype);
+      const at = (i: number): number => (size === 4 ? b.readFloatLE(16 + i * 4) : b.readDoubleLE(16 + i * 8));
+      assert.deepEqual([at(0), at(1)], [0, 0], `${pv} type ${ftype} display limits`);
+      for (let i = 2; i < 6; i++) assert.ok(Number.isNaN(at(i)), `${pv} type ${ftype} alarm limit ${i - 2}: ${at(i)}`);
+    }
+  }
+});

@@ -101,10 +101,14 @@ export function encodeDbr(pv: Pv, type: number, count: number): Encoded {
     } else if (base === DBF.FLOAT || base === DBF.DOUBLE) {
       b.writeInt16BE(pv.precision, 4);
       writeText(b, 8, pv.units, 8);
+      // no alarm limits set: NaN, as an IOC's dbAccess gives them (upper alarm, upper warning,
+      // lower warning, lower alarm follow the two display limits); integer forms carry 0 there
+      const size = ELEMENT[base]!;
+      for (let i = 2; i < 6; i++) writeNumber(b, 16 + i * size, base, NaN);
     } else {
       writeText(b, 4, pv.units, 8);
     }
-    // display, alarm and control limits stay 0 (no limits)
+    // display and control limits stay 0 (no limits)
   }
   const off = META[cls]![base]!;
   if (base === DBF.STRING) writeText(b, off, String(value), STRING_SIZE);
