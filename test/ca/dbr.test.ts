@@ -56,7 +56,8 @@ test('count 0 means all (1); more is zero-filled; too many or unknown types are 
   assert.deepEqual([three.count, three.data.readInt32BE(0), three.data.readInt32BE(8)], [3, 7, 0]);
   assert.equal(encodeDbr(l, 5, 1 << 20).eca, ECA.BADCOUNT);
   assert.equal(encodeDbr(l, 35, 1).eca, ECA.BADTYPE);
-  assert.equal(encodeDbr(l, 38, 1).eca, ECA.BADTYPE);
+  assert.equal(encodeDbr(l, 36, 1).eca, ECA.BADTYPE); // DBR_PUT_ACKS: written, never read
+  assert.equal(encodeDbr(l, 39, 1).eca, ECA.BADTYPE);
 });
 
 test('write payloads: an 8-byte padded string, a 40-byte one, numbers; short ones and non-plain types refused', () => {

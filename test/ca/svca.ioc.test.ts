@@ -73,3 +73,20 @@ test('DOUBLE and FLOAT GR/CTRL forms: alarm limits NaN (none set), as an IOC giv
     }
   }
 });
+
+test('DBR_STSACK_STRING (alarm handlers) and DBR_CLASS_NAME are answered as an IOC answers them', { skip: !havePyepics() }, async (t) => {
+  const { ca } = await setup(t);
+  const want: Record<string, [string, RegExp]> = {
+    'I:MAN:x_control': ['mbbo', /^Run$/], 'I:MAN:all': ['mbbo', /^Run$/], 'I:MAN:x_status': ['mbbi', /^up$/],
+    'I:MAN:x_ready': ['mbbi', /^yes$/], 'I:MAN:x_hb': ['longin', /^\d+$/], 'I:MAN:x_pid': ['longin', /^[1-9]\d*$/],
+  };
+  for (const [pv, [cls, value]] of Object.entries(want)) {
+    // dbr_stsack_string: status, severity, ackt, acks (u16 each), then the value as a string
+    const s = await raw(ca, pv, 37);
+    const text = s.toString('latin1', 8, 48).split('\0')[0]!;
+    assert.deepEqual([s.readUInt16LE(0), s.readUInt16LE(2), s.readUInt16LE(4), s.readUInt16LE(6)], [0, 0, 0, 0], `${pv} STSACK`);
+    assert.match(text, value, `${pv} STSACK value`);
+    const c = await raw(ca, pv, 38);
+    assert.equal(c.toString('latin1', 0, 40).split('\0')[0], cls, `${pv} CLASS_NAME`);
+  }
+});

@@ -37,6 +37,15 @@ export interface PvOptions {
   onWrite?: (value: number | string) => WriteResult;
 }
 
+/** The record type an IOC would serve such a PV from (DBR_CLASS_NAME): by field type and writability. */
+function recordTypeOf(type: Dbf, writable: boolean): string {
+  const [input, output] = type === DBF.ENUM ? ['mbbi', 'mbbo']
+    : type === DBF.STRING ? ['stringin', 'stringout']
+    : type === DBF.DOUBLE || type === DBF.FLOAT ? ['ai', 'ao']
+    : ['longin', 'longout'];
+  return writable ? output! : input!;
+}
+
 /** A PV; `update` changes it and tells its monitors which DBE bits changed. */
 export class Pv {
   readonly type: Dbf;
@@ -44,6 +53,8 @@ export class Pv {
   readonly units: string;
   readonly precision: number;
   readonly onWrite?: (value: number | string) => WriteResult;
+  /** The record type name (DBR_CLASS_NAME). */
+  readonly recordType: string;
   value: number | string;
   status: number = ALARM.NO_ALARM;
   severity: number = SEVERITY.NO_ALARM;
@@ -57,6 +68,7 @@ export class Pv {
     this.units = o.units ?? '';
     this.precision = o.precision ?? 0;
     this.onWrite = o.onWrite;
+    this.recordType = recordTypeOf(o.type, o.onWrite !== undefined);
     this.value = o.value;
   }
 
