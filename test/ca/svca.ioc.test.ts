@@ -90,3 +90,26 @@ test('DBR_STSACK_STRING (alarm handlers) and DBR_CLASS_NAME are answered as an I
     assert.equal(c.toString('latin1', 0, 40).split('\0')[0], cls, `${pv} CLASS_NAME`);
   }
 });
+
+test('Reset reads back as Reset once the service restarted (as an mbbo holds it); Stop and Run after it as usual', { skip: !havePyepics() }, async (t) => {
+  const { x, ca } = await setup(t);
+  const name = 'I:MAN:x_control';
+  await ca.ok({ op: 'monitor', name });
+  const seen = (): string[] => ca.eventsOf(name).filter((e) => e.event === 'value').map((e) => e.char_value as string);
+  await waitFor(() => seen().length === 1, 20000, 'first monitor update');
+  const get = async (): Promise<string> => (await ca.ok({ op: 'get', name, form: 'time_string' })).value as string; // as caget
+  const pid = rawStatus(x).pid;
+  await ca.ok({ op: 'put', name, value: 'Reset', wait: true });
+  await waitFor(() => { const p = rawStatus(x).pid; return p !== 0 && p !== pid; }, 20000, 'restarted by Reset');
+  await waitFor(async () => (await get()) === 'Reset', 20000, `Reset read back (monitor: ${seen().join(' ')})`);
+  await ca.ok({ op: 'put', name, value: 'Stop', wait: true });
+  await waitFor(async () => (await get()) === 'Stop', 20000, 'Stop read back');
+  // from down: Reset starts the service, and reads back as Reset
+  await ca.ok({ op: 'put', name, value: 'Reset', wait: true });
+  await waitFor(() => rawStatus(x).pid !== 0, 20000, 'started by Reset');
+  await waitFor(async () => (await get()) === 'Reset', 20000, 'Reset read back after a start');
+  await ca.ok({ op: 'put', name, value: 'Run', wait: true });
+  await waitFor(async () => (await get()) === 'Run', 20000, 'Run read back');
+  await sleep(300);
+  assert.deepEqual(seen(), ['Run', 'Reset', 'Stop', 'Reset', 'Run']);
+});

@@ -59,6 +59,14 @@ interface Service {
   key: string;
   last?: ServiceStatus;
   hb: number;
+  /**
+   * A value written to _control (or all) that the status does not show yet: `at` is the status
+   * record's start/stop time and pid, `want` its wish, when it was written. Until the supervisor
+   * has acted on it, _control keeps the value it shows (a monitor never sees the old wish again).
+   */
+  written?: { index: number; at: string; want: ServiceStatus['want'] | undefined };
+  /** A written Reset was confirmed (a start or stop since): _control reads Reset, as an IOC's mbbo holds it, while the wish stays up. */
+  reset?: boolean;
   /** Full passes since the last complete read. */
   ticks: number;
   /** The inotify watch on DIR/supervise, and that directory's inode. */
@@ -270,7 +278,8 @@ export class ServicePvs {
     const wantUp = st.want === 'u';
     const bad = wantUp && state !== 'up';
     p.status.update(Math.max(0, STATUS_LABELS.indexOf(state)), bad ? ALARM.STATE : ALARM.NO_ALARM, bad ? SEVERITY.MAJOR : SEVERITY.NO_ALARM);
-    p.control.update(st.want === 'd' ? 0 : st.want === 'u' ? 1 : st.pid ? 1 : 0);
+    const c = controlValue(s, st);
+    if (c !== undefined) p.control.update(c);
     p.pid.update(st.pid);
     p.uptime.update(st.pid ? Math.max(0, Math.floor(Date.now() / 1000) - st.when.sec) : 0);
     p.restarts.update(x?.restarts ?? 0);
@@ -284,6 +293,7 @@ export class ServicePvs {
     } catch (e) {
       return { eca: ECA.PUTFAIL, message: `unable to control ${s.name}: ${controlError(e)}` };
     }
+    this.wrote(s, index);
     // no value is published here: _control shows what supervise/status says once the supervisor
     // has acted on the letters (a monitor must never see a value the service did not go through)
     this.soon(s);
@@ -296,6 +306,7 @@ export class ServicePvs {
       if (!this.inAll(s)) continue;
       try {
         writeControl(s.dir, CONTROL_LETTERS[index]!);
+        this.wrote(s, index);
         this.soon(s);
       } catch (e) {
         failed.push(`${s.name} (${controlError(e)})`);
@@ -311,10 +322,22 @@ export class ServicePvs {
     return s.last ? !s.last.normallyDown : false;
   }
 
+  /** `index` was written to the control of `s`: a Reset waits for its confirmation, another value ends it. */
+  private wrote(s: Service, index: number): void {
+    s.written = { index, at: s.last ? statusAt(s.last) : '', want: s.last?.want };
+    if (s.last) this.show(s, s.last, false); // Run after Reset: what the status already says
+  }
+
+  /** `all`: Reset when every service it controls reads Reset, Run when every one wants up, else Stop. */
   private updateAll(): void {
     let run = true;
-    for (const s of this.services.values()) if (this.inAll(s) && s.last?.want !== 'u') run = false;
-    this.all.update(run ? 1 : 0);
+    let reset = true;
+    for (const s of this.services.values()) {
+      if (!this.inAll(s)) continue;
+      if (s.last?.want !== 'u') run = false;
+      if (s.pvs.control.value !== 2) reset = false;
+    }
+    this.all.update(run ? (reset && this.services.size ? 2 : 1) : 0);
   }
 
   /** Reads `s` again shortly after a control write (supervise acts on it within milliseconds). */
@@ -333,6 +356,42 @@ export class ServicePvs {
     this.warned.add(key);
     this.o.onWarn?.(text);
   }
+}
+
+/** The start/stop time and pid of a status record: they change when a process starts or ends. */
+function statusAt(st: ServiceStatus): string {
+  return `${st.when.sec}.${st.when.nsec}/${st.pid}`;
+}
+
+/**
+ * What _control reads for status `st`: Stop when the wish is down, Run when up (no wish after
+ * svc -o: Run while a process runs), Reset after a confirmed Reset while the wish stays up;
+ * undefined (keep the value shown) while a written value is still to be acted on (see
+ * Service.written). A Reset is confirmed by a start or stop with the wish up; Stop and Run by
+ * the wish; a pending value is dropped when a process starts or stops with another wish (someone
+ * else's svc).
+ */
+function controlValue(s: Service, st: ServiceStatus): number | undefined {
+  const plain = st.want === 'd' ? 0 : st.want === 'u' ? 1 : st.pid ? 1 : 0;
+  const p = s.written;
+  if (p) {
+    const moved = statusAt(st) !== p.at;
+    if (p.index === 2) {
+      if (moved && st.want === 'u') {
+        s.written = undefined;
+        s.reset = true;
+        return 2;
+      }
+      if (!moved || st.want === 'u' || st.want === p.want) return undefined;
+    } else if (st.want !== (p.index === 0 ? 'd' : 'u') && !moved) {
+      return undefined;
+    }
+    s.written = undefined;
+    s.reset = false;
+  }
+  if (s.reset && st.want === 'u') return 2;
+  s.reset = false;
+  return plain;
 }
 
 /** How often a read that raced with the supervisor's writes is tried again at once. */
