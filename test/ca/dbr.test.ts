@@ -18,7 +18,7 @@ test('metadata sizes of all 35 types are libca dbr_size minus one value', () => 
 
 test('TIME_ENUM and CTRL_ENUM have rsrv\'s layout', () => {
   const pv = new Pv('X', { type: DBF.ENUM, value: 1, enumStrings: ['Stop', 'Run', 'Reset'] });
-  pv.stamp = (0x4565a4bc + EPICS_EPOCH) * 1000 + 250;
+  pv.stamp = { sec: 0x4565a4bc + EPICS_EPOCH, nsec: 250_000_000 };
   const t = encodeDbr(pv, 17, 0);
   assert.equal(t.data.toString('hex'), '000000004565a4bc0ee6b28000000001');
   const c = encodeDbr(pv, 31, 1);

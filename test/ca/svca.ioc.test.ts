@@ -19,7 +19,7 @@ async function setup(t: { after(fn: () => Promise<void> | void): void }): Promis
   const sv = superviseDir(t, x, cleanup);
   await waitFor(() => rawStatus(x).pid !== 0, 20000, 'x up');
   const port = await freePort();
-  let svca = start(ours('svca'), ['--port', String(port), '-p', 'I', scan]);
+  const svca = start(ours('svca'), ['--port', String(port), '-p', 'I', scan]);
   t.after(() => svca.stop());
   await waitFor(() => svca.stderr().includes('serving'), 20000, 'svca serving');
   const ca = new CaClient(port);
@@ -112,4 +112,42 @@ test('Reset reads back as Reset once the service restarted (as an mbbo holds it)
   await waitFor(async () => (await get()) === 'Run', 20000, 'Run read back');
   await sleep(300);
   assert.deepEqual(seen(), ['Run', 'Reset', 'Stop', 'Reset', 'Run']);
+});
+
+test('timestamps are the status file\'s TAI64N stamp, to the nanosecond, and a restart of svca keeps them', { skip: !havePyepics() }, async (t) => {
+  const { x, ca, port, scan, svca } = await setup(t);
+  const st = rawStatus(x);
+  // TAI64N label to EPICS time: TAI64 = 2^62 + 10 + unix seconds; EPICS seconds = unix - 631152000
+  const want = [Number(st.tai - (1n << 62n) - 10n) - 631152000, st.nsec];
+  const stamps = async (client: CaClient): Promise<Record<string, number[]>> => {
+    const out: Record<string, number[]> = {};
+    for (const [pv, ftype] of [['control', 17], ['status', 17], ['pid', 19], ['restarts', 19], ['last_exit', 19], ['ready', 17]] as const) {
+      const b = await raw(client, `I:MAN:x_${pv}`, ftype); // DBR_TIME_ENUM / DBR_TIME_LONG: secPastEpoch @4, nsec @8
+      out[pv] = [b.readUInt32LE(4), b.readUInt32LE(8)];
+    }
+    return out;
+  };
+  const before = await stamps(ca);
+  for (const [pv, s] of Object.entries(before)) assert.deepEqual(s, want, `${pv}: the status file's stamp`);
+  // svca restarted: the same times
+  await ca.stop();
+  await svca().stop();
+  await sleep(1100); // a second later: a time taken at start would differ
+  const again = start(ours('svca'), ['--port', String(port), '-p', 'I', scan]);
+  t.after(() => again.stop());
+  await waitFor(() => again.stderr().includes('serving') || again.child.exitCode !== null, 20000, 'second svca');
+  assert.equal(again.child.exitCode, null, again.stderr());
+  const ca2 = new CaClient(port);
+  t.after(() => ca2.stop());
+  assert.deepEqual(await stamps(ca2), before);
+  // a change while svca runs: the stop's stamp for pid; the wish's change (no start or stop) is
+  // stamped when the supervisor wrote it, before the exit
+  await ca2.ok({ op: 'put', name: 'I:MAN:x_control', value: 'Stop', wait: true });
+  await waitFor(() => rawStatus(x).pid === 0, 20000, 'x down');
+  await waitFor(async () => (await ca2.ok({ op: 'get', name: 'I:MAN:x_pid' })).value === 0, 20000, 'pid 0');
+  const down = rawStatus(x);
+  const after = await stamps(ca2);
+  assert.deepEqual(after.pid, [Number(down.tai - (1n << 62n) - 10n) - 631152000, down.nsec]);
+  const ns = (s: number[]): bigint => BigInt(s[0]!) * 1_000_000_000n + BigInt(s[1]!);
+  assert.ok(ns(after.control!) > ns(before.control!) && ns(after.control!) <= ns(after.pid!), `control stamp ${after.control} between ${before.control} and ${after.pid}`);
 });

@@ -96,9 +96,8 @@ export function encodeDbr(pv: Pv, type: number, count: number): Encoded {
     b.writeInt16BE(pv.severity, 2);
   }
   if (cls === 2) {
-    const secs = Math.floor(pv.stamp / 1000);
-    b.writeUInt32BE(Math.max(0, secs - EPICS_EPOCH), 4);
-    b.writeUInt32BE((pv.stamp % 1000) * 1e6, 8);
+    b.writeUInt32BE(Math.max(0, pv.stamp.sec - EPICS_EPOCH), 4);
+    b.writeUInt32BE(pv.stamp.nsec, 8);
   }
   if (cls >= 3 && base !== DBF.STRING) {
     if (base === DBF.ENUM) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { errnoText } from '@svkit/diag';
 import { openSupervise, serviceStatus, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
 import { ECA } from './wire.js';
-import { ALARM, DBF, Pv, SEVERITY, type WriteResult } from './pv.js';
+import { ALARM, DBF, Pv, SEVERITY, laterThan, nowStamp, type Stamp, type WriteResult } from './pv.js';
 import type { PvRegistry } from './pv-registry.js';
 
 /** Labels of `_control` and `all`, and the control letters each writes. */
@@ -272,19 +272,23 @@ export class ServicePvs {
       return;
     }
     if (tick) s.hb++;
-    p.hb.update(s.hb);
+    p.hb.update(s.hb); // svca's own count: stamped now
+    const at = fileStamp(st, s.key);
     const x = st.extra;
     const state = x ? (x.gaveUp ? 'gave up' : x.state) : st.pid ? 'up' : 'down';
     const wantUp = st.want === 'u';
     const bad = wantUp && state !== 'up';
-    p.status.update(Math.max(0, STATUS_LABELS.indexOf(state)), bad ? ALARM.STATE : ALARM.NO_ALARM, bad ? SEVERITY.MAJOR : SEVERITY.NO_ALARM);
+    p.status.update(Math.max(0, STATUS_LABELS.indexOf(state)), bad ? ALARM.STATE : ALARM.NO_ALARM, bad ? SEVERITY.MAJOR : SEVERITY.NO_ALARM, at(p.status));
     const c = controlValue(s, st);
-    if (c !== undefined) p.control.update(c);
-    p.pid.update(st.pid);
-    p.uptime.update(st.pid ? Math.max(0, Math.floor(Date.now() / 1000) - st.when.sec) : 0);
-    p.restarts.update(x?.restarts ?? 0);
-    p.last_exit.update(exitNumber(x?.lastExit));
-    p.ready.update((x?.notifies ? x.ready : st.pid !== 0) ? 1 : 0);
+    if (c !== undefined) p.control.update(c, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.control));
+    p.pid.update(st.pid, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.pid));
+    // counting up while a process runs: stamped now, as an IOC record scanned every second
+    p.uptime.update(st.pid ? Math.max(0, Math.floor(Date.now() / 1000) - st.when.sec) : 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, st.pid ? undefined : at(p.uptime));
+    p.restarts.update(x?.restarts ?? 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.restarts));
+    p.last_exit.update(exitNumber(x?.lastExit), ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.last_exit));
+    const ready = x?.notifies ? x.ready : st.pid !== 0;
+    const readySince = ready && x?.notifies && typeof x.readySince === 'number' ? x.readySince : undefined;
+    p.ready.update(ready ? 1 : 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, readySince !== undefined ? msStamp(readySince) : at(p.ready));
   }
 
   private control(s: Service, index: number): WriteResult {
@@ -356,6 +360,33 @@ export class ServicePvs {
     this.warned.add(key);
     this.o.onWarn?.(text);
   }
+}
+
+/**
+ * The time of a change read from the status files, for PV `pv`: the status record's TAI64N stamp
+ * (the last start or stop, nanoseconds; what a PV shows first, so a restart of svca keeps it);
+ * for a change with no start or stop since the PV's last one (a new wish), the time the supervisor
+ * wrote the status file (its mtime, from `key`); now when neither is later.
+ */
+function fileStamp(st: ServiceStatus, key: string): (pv: Pv) => () => Stamp {
+  return (pv) => () => {
+    if (pv.fresh || laterThan(st.when, pv.stamp)) return st.when;
+    const m = statusMtime(key);
+    return m && laterThan(m, pv.stamp) ? m : nowStamp();
+  };
+}
+
+/** The mtime of supervise/status in a statusChangeKey (`ino:mtimeNs:size;...`); undefined when it has none. */
+function statusMtime(key: string): Stamp | undefined {
+  const m = /^\d+:(\d+):\d+;/.exec(key);
+  if (!m) return undefined;
+  const ns = BigInt(m[1]!);
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+}
+
+/** A unix-milliseconds time (state.json) as a Stamp. */
+function msStamp(ms: number): Stamp {
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
 }
 
 /** The start/stop time and pid of a status record: they change when a process starts or ends. */
