@@ -10,9 +10,11 @@ import { readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { errnoText } from '@svkit/diag';
-import { openSupervise, serviceStatus, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
+import { openSupervise, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
 import { ECA } from './wire.js';
-import { ALARM, DBF, Pv, SEVERITY, laterThan, nowStamp, type Stamp, type WriteResult } from './pv.js';
+import { ALARM, DBF, Pv, SEVERITY, type WriteResult } from './pv.js';
+import { consistentStatus, fileStamp, msStamp } from './status-snapshot.js';
+import { controlValue, written, type ControlReadback } from './control-readback.js';
 import type { PvRegistry } from './pv-registry.js';
 
 /** Labels of `_control` and `all`, and the control letters each writes. */
@@ -50,7 +52,7 @@ export interface ServicePvOptions {
   onWarn?: (text: string) => void;
 }
 
-interface Service {
+interface Service extends ControlReadback {
   name: string;
   dir: string;
   real: string;
@@ -59,14 +61,6 @@ interface Service {
   key: string;
   last?: ServiceStatus;
   hb: number;
-  /**
-   * A value written to _control (or all) that the status does not show yet: `at` is the status
-   * record's start/stop time and pid, `want` its wish, when it was written. Until the supervisor
-   * has acted on it, _control keeps the value it shows (a monitor never sees the old wish again).
-   */
-  written?: { index: number; at: string; want: ServiceStatus['want'] | undefined };
-  /** A written Reset was confirmed (a start or stop since): _control reads Reset, as an IOC's mbbo holds it, while the wish stays up. */
-  reset?: boolean;
   /** Full passes since the last complete read. */
   ticks: number;
   /** The inotify watch on DIR/supervise, and that directory's inode. */
@@ -328,7 +322,7 @@ export class ServicePvs {
 
   /** `index` was written to the control of `s`: a Reset waits for its confirmation, another value ends it. */
   private wrote(s: Service, index: number): void {
-    s.written = { index, at: s.last ? statusAt(s.last) : '', want: s.last?.want };
+    written(s, index, s.last);
     if (s.last) this.show(s, s.last, false); // Run after Reset: what the status already says
   }
 
@@ -336,12 +330,14 @@ export class ServicePvs {
   private updateAll(): void {
     let run = true;
     let reset = true;
+    let n = 0;
     for (const s of this.services.values()) {
       if (!this.inAll(s)) continue;
+      n++;
       if (s.last?.want !== 'u') run = false;
       if (s.pvs.control.value !== 2) reset = false;
     }
-    this.all.update(run ? (reset && this.services.size ? 2 : 1) : 0);
+    this.all.update(run ? (reset && n ? 2 : 1) : 0);
   }
 
   /** Reads `s` again shortly after a control write (supervise acts on it within milliseconds). */
@@ -360,104 +356,6 @@ export class ServicePvs {
     this.warned.add(key);
     this.o.onWarn?.(text);
   }
-}
-
-/**
- * The time of a change read from the status files, for PV `pv`: the status record's TAI64N stamp
- * (the last start or stop, nanoseconds; what a PV shows first, so a restart of svca keeps it);
- * for a change with no start or stop since the PV's last one (a new wish), the time the supervisor
- * wrote the status file (its mtime, from `key`); now when neither is later.
- */
-function fileStamp(st: ServiceStatus, key: string): (pv: Pv) => () => Stamp {
-  return (pv) => () => {
-    if (pv.fresh || laterThan(st.when, pv.stamp)) return st.when;
-    const m = statusMtime(key);
-    return m && laterThan(m, pv.stamp) ? m : nowStamp();
-  };
-}
-
-/** The mtime of supervise/status in a statusChangeKey (`ino:mtimeNs:size;...`); undefined when it has none. */
-function statusMtime(key: string): Stamp | undefined {
-  const m = /^\d+:(\d+):\d+;/.exec(key);
-  if (!m) return undefined;
-  const ns = BigInt(m[1]!);
-  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
-}
-
-/** A unix-milliseconds time (state.json) as a Stamp. */
-function msStamp(ms: number): Stamp {
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
-}
-
-/** The start/stop time and pid of a status record: they change when a process starts or ends. */
-function statusAt(st: ServiceStatus): string {
-  return `${st.when.sec}.${st.when.nsec}/${st.pid}`;
-}
-
-/**
- * What _control reads for status `st`: Stop when the wish is down, Run when up (no wish after
- * svc -o: Run while a process runs), Reset after a confirmed Reset while the wish stays up;
- * undefined (keep the value shown) while a written value is still to be acted on (see
- * Service.written). A Reset is confirmed by a start or stop with the wish up; Stop and Run by
- * the wish; a pending value is dropped when a process starts or stops with another wish (someone
- * else's svc).
- */
-function controlValue(s: Service, st: ServiceStatus): number | undefined {
-  const plain = st.want === 'd' ? 0 : st.want === 'u' ? 1 : st.pid ? 1 : 0;
-  const p = s.written;
-  if (p) {
-    const moved = statusAt(st) !== p.at;
-    if (p.index === 2) {
-      if (moved && st.want === 'u') {
-        s.written = undefined;
-        s.reset = true;
-        return 2;
-      }
-      if (!moved || st.want === 'u' || st.want === p.want) return undefined;
-    } else if (st.want !== (p.index === 0 ? 'd' : 'u') && !moved) {
-      return undefined;
-    }
-    s.written = undefined;
-    s.reset = false;
-  }
-  if (s.reset && st.want === 'u') return 2;
-  s.reset = false;
-  return plain;
-}
-
-/** How often a read that raced with the supervisor's writes is tried again at once. */
-const SNAPSHOT_TRIES = 3;
-
-/**
- * Reads the status of `dir` as one snapshot: the supervisor replaces state.json and then status
- * (two renames), so a read between them would mix two states. The files' identity is taken
- * before and after the read; when it moved, the read is made again (at most SNAPSHOT_TRIES
- * times; undefined then, or when the two files disagree: try later). `st` undefined means no usable supervisor.
- */
-function consistentStatus(dir: string, before: string): { key: string; st: ServiceStatus | undefined } | undefined {
-  let key = before;
-  for (let i = 0; i < SNAPSHOT_TRIES; i++) {
-    let st: ServiceStatus | undefined;
-    try {
-      st = serviceStatus(dir);
-    } catch {
-      st = undefined;
-    }
-    const after = statusChangeKey(dir);
-    if (after === key) return agrees(st) ? { key, st } : undefined;
-    key = after;
-  }
-  return undefined;
-}
-
-/**
- * Do status and state.json describe the same moment? The supervisor writes state.json first: a
- * read between its two renames finds the new state.json beside the old status (same pid, other
- * wish). Without state.json (daemontools) there is nothing to compare.
- */
-function agrees(st: ServiceStatus | undefined): boolean {
-  if (!st?.extra) return true;
-  return st.extra.want === (st.want === 'u' ? 'up' : st.want === 'd' ? 'down' : 'once');
 }
 
 /** Why a control write failed, in svc's words. */
