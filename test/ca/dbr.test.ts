@@ -18,7 +18,7 @@ test('metadata sizes of all 35 types are libca dbr_size minus one value', () => 
 
 test('TIME_ENUM and CTRL_ENUM have rsrv\'s layout', () => {
   const pv = new Pv('X', { type: DBF.ENUM, value: 1, enumStrings: ['Stop', 'Run', 'Reset'] });
-  pv.stamp = (0x4565a4bc + EPICS_EPOCH) * 1000 + 250;
+  pv.stamp = { sec: 0x4565a4bc + EPICS_EPOCH, nsec: 250_000_000 };
   const t = encodeDbr(pv, 17, 0);
   assert.equal(t.data.toString('hex'), '000000004565a4bc0ee6b28000000001');
   const c = encodeDbr(pv, 31, 1);
@@ -56,7 +56,8 @@ test('count 0 means all (1); more is zero-filled; too many or unknown types are 
   assert.deepEqual([three.count, three.data.readInt32BE(0), three.data.readInt32BE(8)], [3, 7, 0]);
   assert.equal(encodeDbr(l, 5, 1 << 20).eca, ECA.BADCOUNT);
   assert.equal(encodeDbr(l, 35, 1).eca, ECA.BADTYPE);
-  assert.equal(encodeDbr(l, 38, 1).eca, ECA.BADTYPE);
+  assert.equal(encodeDbr(l, 36, 1).eca, ECA.BADTYPE); // DBR_PUT_ACKS: written, never read
+  assert.equal(encodeDbr(l, 39, 1).eca, ECA.BADTYPE);
 });
 
 test('write payloads: an 8-byte padded string, a 40-byte one, numbers; short ones and non-plain types refused', () => {

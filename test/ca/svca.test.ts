@@ -123,8 +123,8 @@ describe('svca with pyepics', { skip: !havePyepics() }, () => {
     pid = await pidOf(a);
     await put('Reset');
     await waitFor(async () => { const p = await pidOf(a); return p !== 0 && p !== pid; }, 10000, 'a restarted after Reset label');
-    // reading _control gives the current want
-    assert.equal((await ca.ok({ op: 'get', name: 'TST:MAN:a_control', form: 'string' })).value, 'Run');
+    // reading _control gives the current want; a confirmed Reset reads back as Reset (as an mbbo)
+    await waitFor(async () => (await ca.ok({ op: 'get', name: 'TST:MAN:a_control', form: 'string' })).value === 'Reset', 10000, 'Reset read back');
     await run(ours('svc'), ['-d', a]);
     await waitFor(async () => (await ca.ok({ op: 'get', name: 'TST:MAN:a_control', form: 'string' })).value === 'Stop', 10000, 'want down read back');
     await run(ours('svc'), ['-u', a]);

@@ -6,8 +6,12 @@
 import { ECA } from './wire.js';
 import { DBF, type Pv } from './pv.js';
 
-/** Highest DBR type we encode (DBR_CTRL_DOUBLE). */
+/** Highest DBR type of the plain..CTRL classes (DBR_CTRL_DOUBLE). */
 export const MAX_DBR = 34;
+/** Alarm acknowledgement (alarm handlers): status, severity, ackt, acks, the value as a string. */
+export const DBR_STSACK_STRING = 37;
+/** The record type name. */
+export const DBR_CLASS_NAME = 38;
 /** DBR_STRING element size (MAX_STRING_SIZE). */
 export const STRING_SIZE = 40;
 /** EPICS epoch (1990-01-01) in unix seconds. */
@@ -27,6 +31,8 @@ const META = [
 
 /** Size in bytes (unpadded) of `count` elements of DBR type `type`. */
 export function dbrSize(type: number, count: number): number {
+  if (type === DBR_STSACK_STRING) return 8 + STRING_SIZE * count;
+  if (type === DBR_CLASS_NAME) return STRING_SIZE * count;
   return META[Math.floor(type / 7)]![type % 7]! + ELEMENT[type % 7]! * count;
 }
 
@@ -76,6 +82,7 @@ export interface Encoded {
  * payload is then zeroed, as rsrv does).
  */
 export function encodeDbr(pv: Pv, type: number, count: number): Encoded {
+  if (type === DBR_STSACK_STRING || type === DBR_CLASS_NAME) return encodeSpecial(pv, type);
   if (type > MAX_DBR) return { data: Buffer.alloc(0), count: 0, eca: ECA.BADTYPE };
   const n = count === 0 ? 1 : count;
   if (n > MAX_COUNT) return { data: Buffer.alloc(0), count: 0, eca: ECA.BADCOUNT };
@@ -89,9 +96,8 @@ export function encodeDbr(pv: Pv, type: number, count: number): Encoded {
     b.writeInt16BE(pv.severity, 2);
   }
   if (cls === 2) {
-    const secs = Math.floor(pv.stamp / 1000);
-    b.writeUInt32BE(Math.max(0, secs - EPICS_EPOCH), 4);
-    b.writeUInt32BE((pv.stamp % 1000) * 1e6, 8);
+    b.writeUInt32BE(Math.max(0, pv.stamp.sec - EPICS_EPOCH), 4);
+    b.writeUInt32BE(pv.stamp.nsec, 8);
   }
   if (cls >= 3 && base !== DBF.STRING) {
     if (base === DBF.ENUM) {
@@ -101,15 +107,39 @@ export function encodeDbr(pv: Pv, type: number, count: number): Encoded {
     } else if (base === DBF.FLOAT || base === DBF.DOUBLE) {
       b.writeInt16BE(pv.precision, 4);
       writeText(b, 8, pv.units, 8);
+      // no alarm limits set: NaN, as an IOC's dbAccess gives them (upper alarm, upper warning,
+      // lower warning, lower alarm follow the two display limits); integer forms carry 0 there
+      const size = ELEMENT[base]!;
+      for (let i = 2; i < 6; i++) writeNumber(b, 16 + i * size, base, NaN);
     } else {
       writeText(b, 4, pv.units, 8);
     }
-    // display, alarm and control limits stay 0 (no limits)
+    // display and control limits stay 0 (no limits)
   }
   const off = META[cls]![base]!;
   if (base === DBF.STRING) writeText(b, off, String(value), STRING_SIZE);
   else writeNumber(b, off, base, value as number);
   return { data: b, count: n, eca: ECA.NORMAL };
+}
+
+/**
+ * DBR_STSACK_STRING and DBR_CLASS_NAME, one element whatever the count (as rsrv). svca takes no
+ * acknowledgement writes (DBR_PUT_ACKT/ACKS), so its PVs answer as records with ACKT NO that no
+ * one acknowledged: ackt 0, acks the current severity (recGblResetAlarms sets acks to each new
+ * severity when ackt is off).
+ */
+function encodeSpecial(pv: Pv, type: number): Encoded {
+  const b = Buffer.alloc(dbrSize(type, 1));
+  if (type === DBR_CLASS_NAME) {
+    writeText(b, 0, pv.recordType, STRING_SIZE);
+    return { data: b, count: 1, eca: ECA.NORMAL };
+  }
+  b.writeUInt16BE(pv.status, 0);
+  b.writeUInt16BE(pv.severity, 2);
+  b.writeUInt16BE(0, 4);
+  b.writeUInt16BE(pv.severity, 6);
+  writeText(b, 8, String(convert(pv, DBF.STRING).value), STRING_SIZE);
+  return { data: b, count: 1, eca: ECA.NORMAL };
 }
 
 /**

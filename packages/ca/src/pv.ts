@@ -20,6 +20,23 @@ export const ALARM = { NO_ALARM: 0, STATE: 7, COMM: 9, TIMEOUT: 10, UDF: 17 } as
 export const MAX_ENUM_STATES = 16;
 export const MAX_ENUM_LABEL = 25;
 
+/** A wall-clock time: unix seconds and nanoseconds (the TAI64N stamp of a status file, as unix time). */
+export interface Stamp {
+  sec: number;
+  nsec: number;
+}
+
+/** The current time as a Stamp (milliseconds: for what svca itself produces, heartbeat and alarms). */
+export function nowStamp(): Stamp {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+}
+
+/** Is `a` later than `b`? */
+export function laterThan(a: Stamp, b: Stamp): boolean {
+  return a.sec > b.sec || (a.sec === b.sec && a.nsec > b.nsec);
+}
+
 /** A write's outcome: ECA_NORMAL, or an ECA error code with a message for the client. */
 export interface WriteResult {
   eca: number;
@@ -37,6 +54,15 @@ export interface PvOptions {
   onWrite?: (value: number | string) => WriteResult;
 }
 
+/** The record type an IOC would serve such a PV from (DBR_CLASS_NAME): by field type and writability. */
+function recordTypeOf(type: Dbf, writable: boolean): string {
+  const [input, output] = type === DBF.ENUM ? ['mbbi', 'mbbo']
+    : type === DBF.STRING ? ['stringin', 'stringout']
+    : type === DBF.DOUBLE || type === DBF.FLOAT ? ['ai', 'ao']
+    : ['longin', 'longout'];
+  return writable ? output! : input!;
+}
+
 /** A PV; `update` changes it and tells its monitors which DBE bits changed. */
 export class Pv {
   readonly type: Dbf;
@@ -44,11 +70,15 @@ export class Pv {
   readonly units: string;
   readonly precision: number;
   readonly onWrite?: (value: number | string) => WriteResult;
+  /** The record type name (DBR_CLASS_NAME). */
+  readonly recordType: string;
   value: number | string;
   status: number = ALARM.NO_ALARM;
   severity: number = SEVERITY.NO_ALARM;
-  /** Timestamp of the last change, unix milliseconds. */
-  stamp: number = Date.now();
+  /** Time of the last change (TIME forms). */
+  stamp: Stamp = nowStamp();
+  /** No update has set the time yet (it is the time the PV was made). */
+  private unstamped = true;
   private readonly listeners = new Set<(mask: number) => void>();
 
   constructor(readonly name: string, o: PvOptions) {
@@ -57,7 +87,13 @@ export class Pv {
     this.units = o.units ?? '';
     this.precision = o.precision ?? 0;
     this.onWrite = o.onWrite;
+    this.recordType = recordTypeOf(o.type, o.onWrite !== undefined);
     this.value = o.value;
+  }
+
+  /** No update has set the time yet. */
+  get fresh(): boolean {
+    return this.unstamped;
   }
 
   /** True when clients may write (a write handler exists). */
@@ -65,16 +101,22 @@ export class Pv {
     return this.onWrite !== undefined;
   }
 
-  /** Sets value and alarm; monitors hear of it when something changed. */
-  update(value: number | string, status: number = ALARM.NO_ALARM, severity: number = SEVERITY.NO_ALARM): void {
+  /**
+   * Sets value and alarm; monitors hear of it when something changed. `stamp` is when it changed
+   * (default now); the first update also sets the time when nothing changed, so a PV made for a
+   * value that was there before carries that value's time, not the time it was made.
+   */
+  update(value: number | string, status: number = ALARM.NO_ALARM, severity: number = SEVERITY.NO_ALARM, stamp?: Stamp | (() => Stamp)): void {
     let mask = 0;
     if (value !== this.value) mask |= DBE.VALUE | DBE.LOG;
     if (status !== this.status || severity !== this.severity) mask |= DBE.ALARM;
+    if (!mask && !this.unstamped) return;
+    this.stamp = (typeof stamp === 'function' ? stamp() : stamp) ?? nowStamp();
+    this.unstamped = false;
     if (!mask) return;
     this.value = value;
     this.status = status;
     this.severity = severity;
-    this.stamp = Date.now();
     for (const l of [...this.listeners]) l(mask);
   }
 

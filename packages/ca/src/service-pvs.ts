@@ -10,9 +10,11 @@ import { readdirSync, realpathSync, statSync, watch, type FSWatcher } from 'node
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { errnoText } from '@svkit/diag';
-import { openSupervise, serviceStatus, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
+import { openSupervise, statusChangeKey, superviseRunning, writeControl, type DirHandle, type ServiceStatus } from '@svkit/protocol';
 import { ECA } from './wire.js';
 import { ALARM, DBF, Pv, SEVERITY, type WriteResult } from './pv.js';
+import { consistentStatus, fileStamp, msStamp } from './status-snapshot.js';
+import { controlValue, written, type ControlReadback } from './control-readback.js';
 import type { PvRegistry } from './pv-registry.js';
 
 /** Labels of `_control` and `all`, and the control letters each writes. */
@@ -50,7 +52,7 @@ export interface ServicePvOptions {
   onWarn?: (text: string) => void;
 }
 
-interface Service {
+interface Service extends ControlReadback {
   name: string;
   dir: string;
   real: string;
@@ -243,15 +245,16 @@ export class ServicePvs {
         if (alive) return this.show(s, s.last, true);
       }
     }
-    s.key = key;
-    let st: ServiceStatus | undefined;
-    try {
-      st = serviceStatus(s.dir);
-    } catch {
-      st = undefined;
+    const snap = consistentStatus(s.dir, key);
+    if (!snap) {
+      // the supervisor is between its writes of state.json and status: keep the values, and read
+      // again when the status file changes (the watch) or at the next pass
+      s.key = '';
+      return;
     }
-    s.last = st;
-    this.show(s, st, full);
+    s.key = snap.key;
+    s.last = snap.st;
+    this.show(s, snap.st, full);
   }
 
   /** Sets the PVs of `s` from `st` (undefined: no supervisor); `tick` advances the heartbeat. */
@@ -263,18 +266,23 @@ export class ServicePvs {
       return;
     }
     if (tick) s.hb++;
-    p.hb.update(s.hb);
+    p.hb.update(s.hb); // svca's own count: stamped now
+    const at = fileStamp(st, s.key);
     const x = st.extra;
     const state = x ? (x.gaveUp ? 'gave up' : x.state) : st.pid ? 'up' : 'down';
     const wantUp = st.want === 'u';
     const bad = wantUp && state !== 'up';
-    p.status.update(Math.max(0, STATUS_LABELS.indexOf(state)), bad ? ALARM.STATE : ALARM.NO_ALARM, bad ? SEVERITY.MAJOR : SEVERITY.NO_ALARM);
-    p.control.update(st.want === 'd' ? 0 : st.want === 'u' ? 1 : st.pid ? 1 : 0);
-    p.pid.update(st.pid);
-    p.uptime.update(st.pid ? Math.max(0, Math.floor(Date.now() / 1000) - st.when.sec) : 0);
-    p.restarts.update(x?.restarts ?? 0);
-    p.last_exit.update(exitNumber(x?.lastExit));
-    p.ready.update((x?.notifies ? x.ready : st.pid !== 0) ? 1 : 0);
+    p.status.update(Math.max(0, STATUS_LABELS.indexOf(state)), bad ? ALARM.STATE : ALARM.NO_ALARM, bad ? SEVERITY.MAJOR : SEVERITY.NO_ALARM, at(p.status));
+    const c = controlValue(s, st);
+    if (c !== undefined) p.control.update(c, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.control));
+    p.pid.update(st.pid, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.pid));
+    // counting up while a process runs: stamped now, as an IOC record scanned every second
+    p.uptime.update(st.pid ? Math.max(0, Math.floor(Date.now() / 1000) - st.when.sec) : 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, st.pid ? undefined : at(p.uptime));
+    p.restarts.update(x?.restarts ?? 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.restarts));
+    p.last_exit.update(exitNumber(x?.lastExit), ALARM.NO_ALARM, SEVERITY.NO_ALARM, at(p.last_exit));
+    const ready = x?.notifies ? x.ready : st.pid !== 0;
+    const readySince = ready && x?.notifies && typeof x.readySince === 'number' ? x.readySince : undefined;
+    p.ready.update(ready ? 1 : 0, ALARM.NO_ALARM, SEVERITY.NO_ALARM, readySince !== undefined ? msStamp(readySince) : at(p.ready));
   }
 
   private control(s: Service, index: number): WriteResult {
@@ -283,7 +291,9 @@ export class ServicePvs {
     } catch (e) {
       return { eca: ECA.PUTFAIL, message: `unable to control ${s.name}: ${controlError(e)}` };
     }
-    s.pvs.control.update(index === 0 ? 0 : 1);
+    this.wrote(s, index);
+    // no value is published here: _control shows what supervise/status says once the supervisor
+    // has acted on the letters (a monitor must never see a value the service did not go through)
     this.soon(s);
     return { eca: ECA.NORMAL };
   }
@@ -294,13 +304,12 @@ export class ServicePvs {
       if (!this.inAll(s)) continue;
       try {
         writeControl(s.dir, CONTROL_LETTERS[index]!);
-        s.pvs.control.update(index === 0 ? 0 : 1);
+        this.wrote(s, index);
         this.soon(s);
       } catch (e) {
         failed.push(`${s.name} (${controlError(e)})`);
       }
     }
-    this.all.update(index === 0 ? 0 : 1);
     if (failed.length) return { eca: ECA.PUTFAIL, message: `unable to control ${failed.join(', ')}` };
     return { eca: ECA.NORMAL };
   }
@@ -311,17 +320,33 @@ export class ServicePvs {
     return s.last ? !s.last.normallyDown : false;
   }
 
+  /** `index` was written to the control of `s`: a Reset waits for its confirmation, another value ends it. */
+  private wrote(s: Service, index: number): void {
+    written(s, index, s.last);
+    if (s.last) this.show(s, s.last, false); // Run after Reset: what the status already says
+  }
+
+  /** `all`: Reset when every service it controls reads Reset, Run when every one wants up, else Stop. */
   private updateAll(): void {
     let run = true;
-    for (const s of this.services.values()) if (this.inAll(s) && s.last?.want !== 'u') run = false;
-    this.all.update(run ? 1 : 0);
+    let reset = true;
+    let n = 0;
+    for (const s of this.services.values()) {
+      if (!this.inAll(s)) continue;
+      n++;
+      if (s.last?.want !== 'u') run = false;
+      if (s.pvs.control.value !== 2) reset = false;
+    }
+    this.all.update(run ? (reset && n ? 2 : 1) : 0);
   }
 
   /** Reads `s` again shortly after a control write (supervise acts on it within milliseconds). */
   private soon(s: Service): void {
     for (const ms of [10, 50]) {
       setTimeout(() => {
-        if (this.services.get(s.name) === s) this.refresh(s, false);
+        if (this.services.get(s.name) !== s) return;
+        this.refresh(s, false);
+        this.updateAll();
       }, ms).unref();
     }
   }
