@@ -2,7 +2,8 @@
 // by npm from package.json's "man" list (npm ignores "directories.man" when it installs a tarball):
 // a command missing there is added to package.json here, with a note to commit the change. The one source is the command's own `--help` output: its first
 // paragraph (`usage: ...`, also `Usage:` as commander prints it) is the SYNOPSIS, the rest the
-// DESCRIPTION; NAME's one-line summary is the first sentence of the description.
+// DESCRIPTION. NAME's one-line summary (what whatis and apropos show) is SUMMARY's: a sentence cut
+// out of --help text came out garbled (cut at a comma, or a README table row split at a `|`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -22,16 +23,37 @@ function literal(p) {
   return lines.length > 1 && lines.some((l) => /^\s/.test(l) || /\s{2,}\S/.test(l.trim()));
 }
 
-/** One line for NAME from the README's command table (`| \`name ...\` | what it does | ... |`). */
-function readmeSummary(name) {
-  try {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const row = readme.split('\n').find((l) => new RegExp(`^\\|[^|]*\`${name}\\b`).test(l));
-    return row?.split('|')[2]?.replace(/`/g, '').trim();
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * NAME's summary of each command: one short sentence, no period, plain words (no option letters,
+ * no `|`), as daemontools' and Debian's pages have them. A command of "bin" missing here stops the
+ * build.
+ */
+export const SUMMARY = {
+  envdir: 'runs a program with environment variables set from a directory of files',
+  envuidgid: 'runs a program with UID and GID set to an account\'s ids',
+  fghack: 'keeps a self-backgrounding program in the foreground for supervision',
+  multilog: 'reads a log from standard input and writes it to rotated log directories',
+  pgrphack: 'runs a program in a new session and process group',
+  pmtr: 'runs the jobs of a pmtr.conf file under svkit supervision',
+  procserv: 'runs an interactive program on a pseudo-terminal and serves its console',
+  readproctitle: 'shows the last error messages of svscan in its own ps line',
+  setlock: 'runs a program holding an exclusive lock on a file',
+  setuidgid: 'runs a program as another account',
+  softlimit: 'runs a program with lower soft resource limits',
+  supervise: 'starts a service and keeps it running',
+  svc: 'controls services monitored by supervise',
+  svca: 'Channel Access server for the services of scan directories',
+  svconserver: 'prints conserver.cf console entries for procserv services',
+  svconsole: 'attaches the terminal to a procserv console',
+  svinstance: 'adds or removes a service instance made from a template directory',
+  svok: 'checks whether supervise is running for a service directory',
+  svscan: 'starts and monitors a collection of services',
+  svscanboot: 'starts svscan with its errors shown by readproctitle',
+  svstat: 'prints the status of services monitored by supervise',
+  svweb: 'web dashboard, JSON API, XML-RPC and Prometheus metrics for scan directories',
+  tai64n: 'puts a precise timestamp on each line',
+  tai64nlocal: 'converts precise TAI64N timestamps to a readable local time',
+};
 
 /** The man page of `name` from its --help text. */
 export function manPage(name, help, date) {
@@ -41,9 +63,8 @@ export function manPage(name, help, date) {
   const usage = [head.shift().replace(/^\s*usage:\s*/i, '').trim()];
   while (head.length > 0 && new RegExp(`^\\s*${name}\\b`).test(head[0])) usage.push(head.shift().trim());
   if (head.length > 0) paras.unshift(head.join('\n'));
-  const first = paras.length === 0 || literal(paras[0]) ? '' : paras[0].replace(/\s+/g, ' ').trim();
-  const sentence = /^(.+?)[.:;,](\s|$)/.exec(first)?.[1] ?? first;
-  const summary = (sentence.length > 0 && sentence.length <= 80 ? sentence : readmeSummary(name)) ?? sentence;
+  const summary = SUMMARY[name];
+  if (!summary) throw new Error(`man: no NAME summary for ${name}: add it to SUMMARY in packaging/man.mjs`);
   const out = [
     `.TH ${name.toUpperCase()} 1 "${date}" "svkit ${pkg.version}" "svkit"`,
     '.SH NAME',

@@ -3,3 +3,4 @@ export * from './io.js';
 export * from './errno-text.js';
 export * from './strerr.js';
 export * from './help.js';
+export * from './sigpipe.js';

@@ -12,12 +12,12 @@ import { errnoText, type Io } from '@svkit/diag';
 import { readBounded } from '@svkit/protocol/safe-read';
 import { DOWN, LOG } from '@svkit/protocol/layout';
 import { closeQuiet, O_CLOEXEC, pipe2 } from '@svkit/sys';
-import { fileURLToPath } from 'node:url';
 import { Supervisor } from '@svkit/supervise/supervisor';
 import type { ExitHow } from '@svkit/supervise/supervisor-table';
 import type { Config, Job } from './config-parse.js';
 import { jobCwd, jobExecSpec, JobStartError } from './job-exec.js';
 import { JobOutput } from './job-output.js';
+import { svkitBin } from './svkit-bin.js';
 import type { PmtrLog } from './pmtr-log.js';
 
 /** A job that lived less than this restarts this long after its exit (pmtr's rule). */
@@ -25,7 +25,7 @@ export const RESTART_DELAY_MS = 10000;
 /** Exit status that means "never restart" (pmtr's PMTR_NO_RESTART). */
 export const NO_RESTART = 33;
 /** Our multilog, run for jobs with `log DIR`. */
-export const MULTILOG = fileURLToPath(new URL('../../../bin/multilog', import.meta.url));
+export const MULTILOG = svkitBin('multilog');
 /** After its job is gone, a logger still running this long after its input closed gets TERM. */
 export const LOGGER_TERM_MS = 3000;
 

@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -20,6 +19,7 @@ import { resolveReportInterfaces } from './report-iface.js';
 import { dependencyPaths, JobSet, unlinkQuiet } from './job-set.js';
 import { DEV_LOG, PmtrLog } from './pmtr-log.js';
 import { UdpControl } from './udp-control.js';
+import { svkitBin } from './svkit-bin.js';
 
 /** Default config file. */
 export const DEFAULT_CONFIG = '/etc/pmtr.conf';
@@ -143,7 +143,9 @@ export function main(argv: string[], io: Io = processIo): Promise<number> {
 /** Starts a copy of ourselves in the foreground in a new session, and leaves (pmtr's fork). */
 function daemonize(argv: string[], e: { dieSys(m: string, err: unknown): never }): number {
   try {
-    const bin = fileURLToPath(new URL('../../../bin/pmtr', import.meta.url));
+    const bin = svkitBin('pmtr');
+    // a missing launcher would make the child die unseen, after we exit 0
+    statSync(bin);
     const child = spawn(process.execPath, [bin, ...argv, '-F'], { detached: true, stdio: 'ignore' });
     child.unref();
   } catch (err) {
