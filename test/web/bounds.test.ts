@@ -210,12 +210,12 @@ test('forged supervise files in one unsupervised service: /metrics answers 200 w
   const text = await r.text();
   assert.equal(r.status, 200, text.slice(0, 200));
   assert.match(text, /^svkit_service_up\{service="good"\} 1$/m);
-  assert.match(text, /^svkit_service_restarts\{service="good"\} 0$/m);
+  assert.match(text, /^svkit_service_restarts_total\{service="good"\} 0$/m);
   assert.match(text, /^svkit_service_supervised\{service="we\\"ird\\\\name"\} 0$/m);
   assert.match(text, /^svkit_service_supervised\{service="line\\nbreak"\} 0$/m);
   for (const name of forged) {
     assert.match(text, new RegExp(`^svkit_service_supervised\\{service="${name}"\\} 0$`, 'm'), name);
-    assert.doesNotMatch(text, new RegExp(`^svkit_service_restarts\\{service="${name}"\\}`, 'm'), name);
+    assert.doesNotMatch(text, new RegExp(`^svkit_service_restarts_total\\{service="${name}"\\}`, 'm'), name);
   }
   if (haveTool('/usr/bin/promtool', 'prometheus')) {
     // exit 1: not parseable; 3: lint remarks, here only about prom-client's own nodejs_* gauges

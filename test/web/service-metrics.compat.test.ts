@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { haveTool, start, waitFor } from '../helpers/proc.js';
+import { haveTool, run, start, waitFor } from '../helpers/proc.js';
 import { makeService } from '../helpers/service-dir.js';
 import { scanDir, startWeb } from '../helpers/web.js';
 
@@ -35,12 +35,16 @@ test('/metrics: prom-client text that Debian\'s prometheus scrapes; a query retu
   assert.match(text, /^svkit_service_up\{service="stopped"\} 0$/m);
   assert.match(text, /^svkit_service_pid\{service="running"\} [1-9]\d*$/m);
   assert.match(text, /^svkit_service_start_time_seconds\{service="running"\} 1\d{9}/m);
-  assert.match(text, /^svkit_service_restarts\{service="running"\} 0$/m);
+  assert.match(text, /^svkit_service_restarts_total\{service="running"\} 0$/m);
   assert.match(text, /^svkit_service_gave_up\{service="running"\} 0$/m);
   assert.match(text, /^svkit_service_backoff\{service="running"\} 0$/m);
   assert.match(text, /^svkit_service_ready\{service="running"\} 1$/m);
   assert.match(text, /^process_resident_memory_bytes \d+/m);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+  assert.match(text, /^# TYPE svkit_service_restarts_total counter$/m, 'restarts are a counter');
+  // promtool's lint: no warning (prom-client's nodejs_active_*_total gauges are left out)
+  const lint = await run('/usr/bin/promtool', ['check', 'metrics'], { input: text });
+  assert.deepEqual({ code: lint.code, said: (lint.stdout + lint.stderr).trim() }, { code: 0, said: '' });
 
   const port = await freePort();
   const conf = join(root, 'prometheus.yml');
