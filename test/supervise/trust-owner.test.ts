@@ -334,6 +334,7 @@ test('O14: supervise as root on nobody\'s directory: the supervise that works th
   const sup = start('sh', ['-c', `exec "$0" "$1" >> ${rootOut} 2>&1`, ours('supervise'), h.s], { cwd: secret, env: { ...process.env, ROOT_SECRET: 'hunter2' } });
   h.killAtEnd(sup.child.pid!);
   const s = await waitFor(async () => existsSync(join(h.s, 'env.txt')) && svstatPid(h.s), LONG, 's up');
+  h.killAtEnd(ppidOf(s)); // nobody's supervise works from /: the cleanup by working directory would not find it
   assert.equal(statSync(`/proc/${ppidOf(s)}`).uid, NOBODY, 'the supervise of s runs as nobody');
   assert.match(fileLines(join(h.s, 'out-link'))[0]!, /^pipe:/, 's\'s stdout is a pipe, not root.log');
   assert.deepEqual(fileLines(join(h.s, 'cwd')), [h.s]);
