@@ -5,14 +5,13 @@
  * directory), so Node's own fs calls serve as openat/renameat/unlinkat.
  */
 import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { O_PATH } from './safe-read.js';
 
 /** renameat2(dirfd, a, dirfd, b, RENAME_EXCHANGE): swaps two names of one directory atomically. */
 export type RenameExchange = (dirfd: number, a: string, b: string) => void;
 
 let exchange: RenameExchange | undefined;
 
-/** Linux's O_PATH (not in Node's fs.constants): a descriptor for lookups, opened without read permission. */
-const O_PATH = 0o10000000;
 
 /**
  * Lets writeAtomic swap instead of create and rename (a writer that has the system call installs

@@ -78,7 +78,10 @@ const MAX_FIRST_ALLOC = 1024 * 1024;
 /** How much of a one-line settings file is read (daemontools' settings are a number or a word). */
 export const FIRST_LINE_CAP = 4096;
 
-/** O_PATH (Linux): a descriptor that names a file without opening it for reading or writing. */
+/**
+ * O_PATH (Linux, not in Node's fs.constants): a descriptor that names a file without opening it for
+ * reading or writing. @svkit/sys has its own copy: clients that load this module load no koffi.
+ */
 export const O_PATH = 0o10000000;
 
 /**

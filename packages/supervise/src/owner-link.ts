@@ -110,11 +110,6 @@ export class OwnerLink {
     this.dispatch('need');
   }
 
-  /** True when the directory `key` is handed to this owner. */
-  has(key: string): boolean {
-    return this.handed.has(key);
-  }
-
   private hand(key: string, h: Handed): void {
     const old = this.handed.get(key);
     if (old) for (const fd of old.fds) closeQuiet(fd);

@@ -74,8 +74,6 @@ export function visible(data: Buffer): Buffer {
 export interface Relay {
   /** The descriptor to hand to the other process (it stays ours: every start of that process gets it). */
   write: number;
-  /** Bytes dropped so far. */
-  dropped(): number;
   /** Stops relaying and closes our descriptors. */
   close(): void;
 }
@@ -117,7 +115,6 @@ export function relayTo(fd: 1 | 2, dropText: (bytes: number) => string): Relay {
   timer.unref();
   return {
     write: w,
-    dropped: () => lost,
     close: () => {
       clearInterval(timer);
       sock.destroy();

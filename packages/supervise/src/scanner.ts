@@ -165,17 +165,13 @@ export class Scanner {
       const fst = fstatSync(fd);
       key = `${fst.dev}:${fst.ino}`;
       seen.add(key);
-      // root follows a link only through what root or the directory's owner alone can change
-      const why = this.root && !this.set.entries.has(key) && !this.foreign.has(key) ? untrustedRoute(name, fd, fst.uid) : undefined;
-      if (why) {
-        closeQuiet(fd);
-        this.warn(`unable to supervise ${name}: ${why}`);
-        return;
-      }
       if (this.set.entries.has(key) || this.foreign.has(key)) {
-        closeQuiet(fd);
+        closeQuiet(fd); // known under another name (a second link to it)
         ent = this.set.entries.get(key);
         if (!ent) return;
+      } else if (this.root && this.refusedRoute(name, fd, fst.uid)) {
+        closeQuiet(fd);
+        return;
       } else if (this.root && !trustedOwner(fst.uid)) {
         this.foreign.set(key, { uid: fst.uid });
         this.owner(fst.uid, fst.gid).service(name, key, fd);
@@ -187,6 +183,13 @@ export class Scanner {
     seen.add(key);
     ent.name = name;
     this.set.ensure(ent, ev);
+  }
+
+  /** Root follows a link only through what root or the directory's owner alone can change: true (and a warning) when it may not. */
+  private refusedRoute(name: string, fd: number, owner: number): boolean {
+    const why = untrustedRoute(name, fd, owner);
+    if (why) this.warn(`unable to supervise ${name}: ${why}`);
+    return why !== undefined;
   }
 
   /** The supervisor of `uid`'s directories (started on first use). */
